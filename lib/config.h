@@ -1,0 +1,44 @@
+/*
+ * Configuration: one key = value file named by GATEHOUSE_CONFIG, every key
+ * overridable by the environment variable GATEHOUSE_<KEY> (upper case), and
+ * defaults that need no file at all (SQLite and keys under ./var).
+ */
+#ifndef GH_CONFIG_H
+#define GH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define GH_CONFIG_PATH_MAX	1024
+
+struct gh_config {
+	char		 data_dir[GH_CONFIG_PATH_MAX];
+	char		 db_path[GH_CONFIG_PATH_MAX];	/* "" = data_dir/gatehouse.db */
+	char		 secret_key_file[GH_CONFIG_PATH_MAX]; /* "" = data_dir/secret.key */
+	char		 issuer[256];
+	int64_t		 access_ttl;		/* seconds */
+	int64_t		 refresh_ttl;		/* seconds of inactivity */
+	int64_t		 refresh_grace;		/* seconds a rotated token still works */
+	int64_t		 argon2_opslimit;
+	int64_t		 argon2_memlimit_kib;
+	int64_t		 body_limit;		/* bytes */
+	int64_t		 json_max_depth;
+	int64_t		 log_requests;		/* 0 or 1 */
+	int64_t		 key_reload_interval;	/* seconds between key table reads */
+};
+
+/* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the
+ * environment. On error writes a one-line reason into err. */
+enum gh_err	 gh_config_load(struct gh_config *, char *err, size_t errsz) GH_WUR;
+/* The same from an explicit file (NULL: none) and environment lookup
+ * function, so tests need not touch the process environment. */
+enum gh_err	 gh_config_load_from(struct gh_config *, const char *path,
+		    const char *(*getenv_fn)(const char *),
+		    char *err, size_t errsz) GH_WUR;
+/* Resolved paths (derived from data_dir where left empty). */
+const char	*gh_config_db_path(const struct gh_config *);
+const char	*gh_config_secret_key_file(const struct gh_config *);
+
+#endif

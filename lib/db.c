@@ -1,0 +1,350 @@
+/* The SQLite driver behind db.h: WAL, a busy timeout, prepared statements
+ * kept for the life of the process, numbered migrations. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "log.h"
+#include "sql.h"
+
+struct gh_stmt {
+	sqlite3_stmt	*st;
+	struct gh_db	*db;
+};
+
+struct gh_db {
+	sqlite3		*h;
+	struct gh_stmt	 stmts[GH_STMT__MAX];
+	int		 sync_full;	/* current synchronous setting */
+};
+
+static enum gh_err
+exec(struct gh_db *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		gh_log("sqlite: %s: %s", sql, msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return GH_EDB;
+	}
+	return GH_OK;
+}
+
+enum gh_err
+gh_db_open(const char *path, int create, struct gh_db **out)
+{
+	struct gh_db	*db;
+	int		 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	enum gh_err	 er = GH_EDB;
+
+	*out = NULL;
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return GH_ENOMEM;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+		gh_log("sqlite: cannot open %s: %s", path,
+		    db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	if (sqlite3_busy_timeout(db->h, 5000) != SQLITE_OK ||
+	    (er = exec(db, "PRAGMA journal_mode=WAL")) != GH_OK ||
+	    (er = exec(db, "PRAGMA foreign_keys=ON")) != GH_OK ||
+	    (er = exec(db, "PRAGMA synchronous=FULL")) != GH_OK)
+		goto out;
+	db->sync_full = 1;
+	*out = db;
+	db = NULL;
+	er = GH_OK;
+out:
+	gh_db_close(db);
+	return er;
+}
+
+void
+gh_db_close(struct gh_db *db)
+{
+	size_t	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < GH_STMT__MAX; i++)
+		sqlite3_finalize(db->stmts[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/*
+ * Durable writes wait for the WAL to reach the disk at commit; relaxed ones
+ * (session bookkeeping) only at checkpoints. Both survive a killed process:
+ * a committed WAL frame is in the OS, not in us. See docs/durability.md.
+ */
+enum gh_err
+gh_db_begin(struct gh_db *db, enum gh_db_durability d)
+{
+	int		 want_full = d == GH_DB_DURABLE;
+	enum gh_err	 er;
+
+	if (want_full != db->sync_full) {
+		if ((er = exec(db, want_full ? "PRAGMA synchronous=FULL" :
+		    "PRAGMA synchronous=NORMAL")) != GH_OK)
+			return er;
+		db->sync_full = want_full;
+	}
+	return exec(db, "BEGIN IMMEDIATE");
+}
+
+enum gh_err
+gh_db_commit(struct gh_db *db)
+{
+	return exec(db, "COMMIT");
+}
+
+void
+gh_db_rollback(struct gh_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		(void)exec(db, "ROLLBACK");
+}
+
+struct gh_stmt *
+gh_db_stmt(struct gh_db *db, enum gh_stmt_id id)
+{
+	struct gh_stmt	*s = &db->stmts[id];
+
+	if (s->st == NULL) {
+		if (sqlite3_prepare_v3(db->h, gh_sql_sqlite[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+			gh_log("sqlite: prepare %d: %s", (int)id,
+			    sqlite3_errmsg(db->h));
+			s->st = NULL;
+			return NULL;
+		}
+		s->db = db;
+	}
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+	return s;
+}
+
+static enum gh_err
+bound(struct gh_stmt *s, int rc)
+{
+	if (rc == SQLITE_OK)
+		return GH_OK;
+	gh_log("sqlite: bind: %s", sqlite3_errmsg(s->db->h));
+	return GH_EDB;
+}
+
+enum gh_err
+gh_stmt_text(struct gh_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return bound(s, sqlite3_bind_null(s->st, i));
+	return bound(s, sqlite3_bind_text(s->st, i, v, -1, SQLITE_STATIC));
+}
+
+enum gh_err
+gh_stmt_textn(struct gh_stmt *s, int i, const char *v, size_t len)
+{
+	if (v == NULL)
+		return bound(s, sqlite3_bind_null(s->st, i));
+	return bound(s, sqlite3_bind_text64(s->st, i, v, len, SQLITE_STATIC,
+	    SQLITE_UTF8));
+}
+
+enum gh_err
+gh_stmt_int(struct gh_stmt *s, int i, int64_t v)
+{
+	return bound(s, sqlite3_bind_int64(s->st, i, v));
+}
+
+enum gh_err
+gh_stmt_blob(struct gh_stmt *s, int i, const void *v, size_t len)
+{
+	return bound(s, sqlite3_bind_blob64(s->st, i, v, len, SQLITE_STATIC));
+}
+
+enum gh_err
+gh_stmt_null(struct gh_stmt *s, int i)
+{
+	return bound(s, sqlite3_bind_null(s->st, i));
+}
+
+struct gh_stmt *
+gh_db_prepare_n(struct gh_db *db, enum gh_stmt_id id, const char *fmt,
+    int nargs, ...)
+{
+	struct gh_stmt	*s;
+	va_list		 ap;
+	const void	*blob;
+	size_t		 len;
+	int		 i;
+	enum gh_err	 er = GH_OK;
+
+	for (i = 0; fmt[i] != '\0'; i++)	/* a blob takes two */
+		nargs -= fmt[i] == 'b' ? 2 : 1;
+	if (nargs != 0) {
+		gh_log("sqlite: statement %d: arguments do not fit \"%s\"",
+		    (int)id, fmt);
+		return NULL;
+	}
+	if ((s = gh_db_stmt(db, id)) == NULL)
+		return NULL;
+	va_start(ap, nargs);
+	for (i = 0; fmt[i] != '\0' && er == GH_OK; i++) {
+		switch (fmt[i]) {
+		case 't':
+			er = gh_stmt_text(s, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			er = gh_stmt_int(s, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			blob = va_arg(ap, const void *);
+			len = va_arg(ap, size_t);
+			er = gh_stmt_blob(s, i + 1, blob, len);
+			break;
+		default:
+			er = GH_EINVAL;
+			break;
+		}
+	}
+	va_end(ap);
+	if (er != GH_OK) {
+		gh_log("sqlite: statement %d: bad bindings \"%s\"", (int)id, fmt);
+		return NULL;
+	}
+	return s;
+}
+
+enum gh_step
+gh_stmt_step(struct gh_stmt *s)
+{
+	int	 rc = sqlite3_step(s->st);
+
+	if (rc == SQLITE_ROW)
+		return GH_STEP_ROW;
+	if (rc == SQLITE_DONE)
+		return GH_STEP_DONE;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return GH_STEP_CONSTRAINT;
+	gh_log("sqlite: step: %s", sqlite3_errmsg(s->db->h));
+	return GH_STEP_ERROR;
+}
+
+enum gh_err
+gh_stmt_exec(struct gh_stmt *s)
+{
+	enum gh_step	 rc = gh_stmt_step(s);
+
+	sqlite3_reset(s->st);
+	if (rc == GH_STEP_DONE)
+		return GH_OK;
+	return rc == GH_STEP_CONSTRAINT ? GH_ECONFLICT : GH_EDB;
+}
+
+void
+gh_stmt_reset(struct gh_stmt *s)
+{
+	if (s != NULL)
+		sqlite3_reset(s->st);
+}
+
+const char *
+gh_stmt_col_text(struct gh_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s->st, i);
+}
+
+int64_t
+gh_stmt_col_int(struct gh_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->st, i);
+}
+
+const void *
+gh_stmt_col_blob(struct gh_stmt *s, int i, size_t *len)
+{
+	const void	*p = sqlite3_column_blob(s->st, i);
+
+	*len = (size_t)sqlite3_column_bytes(s->st, i);
+	return p;
+}
+
+int
+gh_stmt_col_is_null(struct gh_stmt *s, int i)
+{
+	return sqlite3_column_type(s->st, i) == SQLITE_NULL;
+}
+
+int64_t
+gh_db_changes(struct gh_db *db)
+{
+	return sqlite3_changes64(db->h);
+}
+
+int
+gh_db_schema_latest(void)
+{
+	int	 n = 0;
+
+	while (gh_migrations_sqlite[n] != NULL)
+		n++;
+	return n;
+}
+
+enum gh_err
+gh_db_schema_version(struct gh_db *db, int *version)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	*version = 0;
+	rc = sqlite3_prepare_v2(db->h, "SELECT coalesce(max(version), 0)"
+	    " FROM schema_migrations", -1, &st, NULL);
+	if (rc != SQLITE_OK) {	/* no table yet: an empty database */
+		sqlite3_finalize(st);
+		return GH_OK;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return GH_OK;
+}
+
+enum gh_err
+gh_db_migrate(struct gh_db *db, int *applied)
+{
+	int		 have, v, latest = gh_db_schema_latest();
+	char		 ins[128];
+	enum gh_err	 er;
+
+	*applied = 0;
+	if ((er = exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")) !=
+	    GH_OK)
+		return er;
+	if ((er = gh_db_schema_version(db, &have)) != GH_OK)
+		return er;
+	for (v = have + 1; v <= latest; v++) {
+		snprintf(ins, sizeof(ins), "INSERT INTO schema_migrations "
+		    "VALUES (%d, CAST(strftime('%%s','now') AS INTEGER))", v);
+		if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+			return er;
+		if ((er = exec(db, gh_migrations_sqlite[v - 1])) != GH_OK ||
+		    (er = exec(db, ins)) != GH_OK ||
+		    (er = gh_db_commit(db)) != GH_OK) {
+			gh_db_rollback(db);
+			return er;
+		}
+		(*applied)++;
+	}
+	return GH_OK;
+}

@@ -1,0 +1,381 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "http.h"
+#include "http_io.h"
+#include "json.h"
+
+const char *
+gh_io_param(struct gh_io *io, const char *name)
+{
+	if (io->fcgi != NULL)
+		return FCGX_GetParam(name, io->fcgi->envp);
+	return getenv(name);
+}
+
+static int
+io_read(struct gh_io *io, char *buf, size_t len)
+{
+	if (io->fcgi != NULL)
+		return FCGX_GetStr(buf, (int)len, io->fcgi->in);
+	return (int)fread(buf, 1, len, stdin);
+}
+
+static int
+io_write(struct gh_io *io, const char *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (io->fcgi != NULL)
+		return FCGX_PutStr(buf, (int)len, io->fcgi->out) == (int)len ?
+		    0 : -1;
+	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
+}
+
+/* A copy of a server variable, cut to max bytes (header values are
+ * attacker-sized; we never need more than this of them). */
+static char *
+dup_param(struct gh_io *io, const char *name, size_t max)
+{
+	const char	*v = gh_io_param(io, name);
+
+	if (v == NULL)
+		return NULL;
+	return strndup(v, max);
+}
+
+enum gh_err
+gh_http_parse_length(const char *s, int64_t *out)
+{
+	int64_t	 v = 0;
+
+	*out = 0;
+	if (s == NULL || *s == '\0')
+		return GH_OK;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return GH_EINVAL;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return GH_OK;
+}
+
+static int
+id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+static void
+request_id(struct gh_req *req, struct gh_io *io)
+{
+	const char	*in = gh_io_param(io, "HTTP_X_REQUEST_ID");
+	unsigned char	 rnd[12];
+	size_t		 i;
+
+	if (in != NULL && *in != '\0' && strlen(in) < sizeof(req->request_id)) {
+		for (i = 0; in[i] != '\0' && id_char(in[i]); i++)
+			;
+		if (in[i] == '\0') {
+			memcpy(req->request_id, in, i + 1);
+			return;
+		}
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(req->request_id, sizeof(req->request_id), rnd,
+	    sizeof(rnd));
+}
+
+enum gh_err
+gh_http_req_init(struct gh_req *req, struct gh_io *io)
+{
+	const char	*uri, *q, *script, *info;
+	size_t		 plen;
+
+	request_id(req, io);
+	req->content_length = -1;
+	if ((req->method = dup_param(io, "REQUEST_METHOD", 16)) == NULL)
+		req->method = strdup("GET");
+	if ((uri = gh_io_param(io, "REQUEST_URI")) != NULL) {
+		q = strchr(uri, '?');
+		plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+		req->uri_path = strndup(uri, plen < 4096 ? plen : 4096);
+		req->query = strndup(q != NULL ? q + 1 : "", 8192);
+	} else {	/* RFC 3875 servers need not send REQUEST_URI */
+		script = gh_io_param(io, "SCRIPT_NAME");
+		info = gh_io_param(io, "PATH_INFO");
+		plen = strlen(script ? script : "") + strlen(info ? info : "");
+		if ((req->uri_path = malloc(plen + 1)) != NULL)
+			snprintf(req->uri_path, plen + 1, "%s%s",
+			    script ? script : "", info ? info : "");
+		req->query = dup_param(io, "QUERY_STRING", 8192);
+		if (req->query == NULL)
+			req->query = strdup("");
+	}
+	req->content_type = dup_param(io, "CONTENT_TYPE", 256);
+	req->authorization = dup_param(io, "HTTP_AUTHORIZATION", 8192);
+	if (req->authorization == NULL)	/* Apache after a rewrite */
+		req->authorization = dup_param(io,
+		    "REDIRECT_HTTP_AUTHORIZATION", 8192);
+	req->user_agent = dup_param(io, "HTTP_USER_AGENT", 512);
+	req->remote_addr = dup_param(io, "REMOTE_ADDR", 64);
+	if (req->method == NULL || req->uri_path == NULL || req->query == NULL)
+		return GH_ENOMEM;
+	if (gh_http_parse_length(gh_io_param(io, "CONTENT_LENGTH"),
+	    &req->content_length) != GH_OK)
+		return GH_EINVAL;
+	return GH_OK;
+}
+
+enum gh_err
+gh_http_req_read_body(struct gh_req *req, struct gh_io *io, size_t limit)
+{
+	size_t	 want = (size_t)req->content_length, got = 0;
+	int	 n;
+
+	if (req->content_length > (int64_t)limit)
+		return GH_ETOOBIG;
+	if ((req->body = malloc(want + 1)) == NULL)
+		return GH_ENOMEM;
+	while (got < want) {
+		n = io_read(io, req->body + got,
+		    want - got < 65536 ? want - got : 65536);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req->body[got] = '\0';
+	req->body_len = got;
+	return got == want ? GH_OK : GH_EINVAL;
+}
+
+void
+gh_http_req_free(struct gh_req *req)
+{
+	size_t	 i;
+
+	free(req->method);
+	free(req->uri_path);
+	free(req->path);
+	free(req->query);
+	free(req->content_type);
+	if (req->authorization != NULL) {
+		sodium_memzero(req->authorization, strlen(req->authorization));
+		free(req->authorization);
+	}
+	free(req->user_agent);
+	free(req->remote_addr);
+	if (req->body != NULL) {	/* may hold a password */
+		sodium_memzero(req->body, req->body_len);
+		free(req->body);
+	}
+	if (req->json != NULL)
+		json_object_put(req->json);
+	for (i = 0; i < req->nparams; i++)
+		free(req->params[i]);
+	memset(req, 0, sizeof(*req));
+}
+
+const char *
+gh_req_param(const struct gh_req *req, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i < req->nparams; i++)
+		if (strncmp(req->param_names[i], name, n) == 0 &&
+		    req->param_names[i][n] == '}')
+			return req->params[i];
+	return NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+gh_req_query(const struct gh_req *req, const char *name)
+{
+	const char	*p = req->query, *end, *v;
+	size_t		 n = strlen(name), i;
+	char		*out, *o;
+	int		 hi, lo;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '&');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=') {
+			v = p + n + 1;
+			if ((out = malloc((size_t)(end - v) + 1)) == NULL)
+				return NULL;
+			for (i = 0, o = out; v + i < end; i++) {
+				if (v[i] == '+')
+					*o++ = ' ';
+				else if (v[i] == '%' && v + i + 2 < end &&
+				    (hi = hexval(v[i + 1])) >= 0 &&
+				    (lo = hexval(v[i + 2])) >= 0 &&
+				    (hi | lo) != 0) {
+					*o++ = (char)(hi * 16 + lo);
+					i += 2;
+				} else
+					*o++ = v[i];
+			}
+			*o = '\0';
+			return out;
+		}
+		p = *end == '&' ? end + 1 : end;
+	}
+	return NULL;
+}
+
+void
+gh_res_json(struct gh_res *res, int status, json_object *obj)
+{
+	if (res->json != NULL)
+		json_object_put(res->json);
+	res->status = status;
+	res->json = obj;
+	res->content_type = "application/json";
+}
+
+void
+gh_res_empty(struct gh_res *res, int status)
+{
+	if (res->json != NULL)
+		json_object_put(res->json);
+	res->json = NULL;
+	res->status = status;
+	res->content_type = NULL;
+}
+
+enum gh_err
+gh_res_header(struct gh_res *res, const char *name, const char *fmt, ...)
+{
+	char	 val[1024], *line;
+	va_list	 ap;
+	int	 n;
+
+	if (res->nheaders == GH_MAX_HEADERS)
+		return GH_ENOMEM;
+	va_start(ap, fmt);
+	n = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(val) || strpbrk(val, "\r\n") != NULL)
+		return GH_EINVAL;	/* never split a header */
+	if (asprintf(&line, "%s: %s", name, val) < 0)
+		return GH_ENOMEM;
+	res->headers[res->nheaders++] = line;
+	return GH_OK;
+}
+
+static int
+has_header(const struct gh_res *res, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i < res->nheaders; i++)
+		if (strncasecmp(res->headers[i], name, n) == 0 &&
+		    res->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+enum gh_err
+gh_res_send(struct gh_res *res, const struct gh_req *req, struct gh_io *io)
+{
+	char		 head[8192];
+	const char	*body = res->body;
+	size_t		 blen = res->body_len, i, off;
+	int		 n;
+
+	if (res->json != NULL)
+		body = gh_json_string(res->json, &blen);
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n",
+	    res->status, gh_http_reason(res->status), req->request_id);
+	off = (size_t)n;
+	if (res->content_type != NULL && body != NULL)
+		off += (size_t)snprintf(head + off, sizeof(head) - off,
+		    "Content-Type: %s\r\n", res->content_type);
+	if (!has_header(res, "Cache-Control"))
+		off += (size_t)snprintf(head + off, sizeof(head) - off,
+		    "Cache-Control: no-store\r\n");
+	for (i = 0; i < res->nheaders && off < sizeof(head); i++)
+		off += (size_t)snprintf(head + off, sizeof(head) - off,
+		    "%s\r\n", res->headers[i]);
+	if (off + 3 > sizeof(head))
+		return GH_ENOMEM;
+	memcpy(head + off, "\r\n", 3);
+	off += 2;
+	if (io_write(io, head, off) != 0 ||
+	    (body != NULL && io_write(io, body, blen) != 0))
+		return GH_EIO;
+	return GH_OK;
+}
+
+void
+gh_res_free(struct gh_res *res)
+{
+	size_t	 i;
+
+	if (res->json != NULL)
+		json_object_put(res->json);
+	free(res->body);
+	for (i = 0; i < res->nheaders; i++)
+		free(res->headers[i]);
+	memset(res, 0, sizeof(*res));
+}
+
+const char *
+gh_http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+int
+gh_http_is_json_type(const char *ct)
+{
+	size_t	 n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}

@@ -1,0 +1,116 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "problem.h"
+
+/* Titles for the stable codes; a code without one gets the HTTP reason. */
+static const struct {
+	const char	*code;
+	const char	*title;
+} titles[] = {
+	{ "validation_failed", "Invalid request" },
+	{ "bad_request", "Bad request" },
+	{ "malformed_json", "Malformed JSON body" },
+	{ "unauthorized", "Authentication required" },
+	{ "invalid_token", "Invalid token" },
+	{ "token_expired", "Token expired" },
+	{ "token_reused", "Token already used" },
+	{ "session_revoked", "Session ended" },
+	{ "invalid_credentials", "Invalid credentials" },
+	{ "account_disabled", "Account disabled" },
+	{ "forbidden", "Forbidden" },
+	{ "not_found", "Not found" },
+	{ "method_not_allowed", "Method not allowed" },
+	{ "email_taken", "Email already registered" },
+	{ "username_taken", "Username already taken" },
+	{ "payload_too_large", "Request body too large" },
+	{ "unsupported_media_type", "Unsupported media type" },
+	{ "rate_limited", "Too many requests" },
+	{ "internal_error", "Internal error" },
+	{ "unavailable", "Service unavailable" },
+};
+
+static const char *
+title_of(const char *code, int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (strcmp(titles[i].code, code) == 0)
+			return titles[i].title;
+	return gh_http_reason(status);
+}
+
+void
+gh_problem(struct gh_res *res, int status, const char *code,
+    const char *detail)
+{
+	json_object	*o;
+	char		 type[96];
+
+	snprintf(type, sizeof(type), "urn:gatehouse:problem:%s", code);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "title",
+	    json_object_new_string(title_of(code, status)));
+	json_object_object_add(o, "status", json_object_new_int(status));
+	if (detail != NULL)
+		json_object_object_add(o, "detail",
+		    json_object_new_string(detail));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	gh_res_json(res, status, o);
+	res->content_type = "application/problem+json";
+}
+
+void
+gh_problem_param(struct gh_problem *p, const char *in, const char *path,
+    const char *type, const char *expected, const char *received)
+{
+	json_object	*e;
+
+	if (p->invalid_params == NULL)
+		p->invalid_params = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "in", json_object_new_string(in));
+	json_object_object_add(e, "path", json_object_new_string(path));
+	json_object_object_add(e, "type", json_object_new_string(type));
+	if (expected != NULL)
+		json_object_object_add(e, "expected",
+		    json_object_new_string(expected));
+	if (received != NULL)
+		json_object_object_add(e, "received",
+		    json_object_new_string(received));
+	json_object_array_add(p->invalid_params, e);
+}
+
+int
+gh_problem_has_params(const struct gh_problem *p)
+{
+	return p->invalid_params != NULL;
+}
+
+void
+gh_problem_send_invalid(struct gh_problem *p, struct gh_res *res)
+{
+	size_t	 n = p->invalid_params != NULL ?
+	    json_object_array_length(p->invalid_params) : 0;
+	char	 detail[64];
+
+	snprintf(detail, sizeof(detail), "%zu field%s failed validation", n,
+	    n == 1 ? "" : "s");
+	gh_problem(res, 400, "validation_failed", detail);
+	if (p->invalid_params != NULL) {
+		json_object_object_add(res->json, "invalid_params",
+		    p->invalid_params);
+		p->invalid_params = NULL;
+	}
+}
+
+void
+gh_problem_free(struct gh_problem *p)
+{
+	if (p->invalid_params != NULL)
+		json_object_put(p->invalid_params);
+	p->invalid_params = NULL;
+}

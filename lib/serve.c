@@ -1,0 +1,375 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+
+#include <fcgiapp.h>
+
+#include "clock.h"
+#include "db.h"
+#include "http.h"
+#include "http_io.h"
+#include "json.h"
+#include "log.h"
+#include "problem.h"
+#include "serve.h"
+
+enum gh_err
+gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
+    size_t errsz)
+{
+	int		 have;
+	enum gh_err	 er;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->app = app;
+	if ((er = gh_config_load(&srv->cfg, err, errsz)) != GH_OK)
+		return er;
+	srv->pw.opslimit = (uint64_t)srv->cfg.argon2_opslimit;
+	srv->pw.memlimit = (size_t)srv->cfg.argon2_memlimit_kib * 1024;
+	if ((er = gh_db_open(gh_config_db_path(&srv->cfg), 0, &srv->db)) !=
+	    GH_OK) {
+		snprintf(err, errsz, "cannot open the database %s (run "
+		    "`gatehouse init`)", gh_config_db_path(&srv->cfg));
+		return er;
+	}
+	if ((er = gh_db_schema_version(srv->db, &have)) != GH_OK)
+		return er;
+	if (have != gh_db_schema_latest()) {
+		snprintf(err, errsz, "database schema is version %d, this "
+		    "build needs %d (run `gatehouse migrate`)", have,
+		    gh_db_schema_latest());
+		return GH_EDB;
+	}
+	if ((er = gh_keys_secret_load(gh_config_secret_key_file(&srv->cfg), 0,
+	    srv->secret)) != GH_OK) {
+		snprintf(err, errsz, "cannot read the secret key %s",
+		    gh_config_secret_key_file(&srv->cfg));
+		return er;
+	}
+	if ((er = gh_keys_load(srv->db, srv->secret, gh_clock_now(),
+	    &srv->keys)) != GH_OK)
+		return er;
+	if (srv->keys.nkeys == 0) {
+		snprintf(err, errsz, "no signing key (run `gatehouse init`)");
+		return GH_ECRYPTO;
+	}
+	return GH_OK;
+}
+
+void
+gh_server_close(struct gh_server *srv)
+{
+	gh_db_close(srv->db);
+	srv->db = NULL;
+	sodium_memzero(srv->secret, sizeof(srv->secret));
+	gh_keys_wipe(&srv->keys);
+}
+
+static void
+reload_keys(struct gh_server *srv, int64_t now)
+{
+	struct gh_keyring	 ring;
+
+	memset(&ring, 0, sizeof(ring));
+	if (gh_keys_load(srv->db, srv->secret, now, &ring) == GH_OK &&
+	    ring.nkeys > 0)
+		srv->keys = ring;
+	else
+		srv->keys.loaded_at = now;	/* keep the old ring a while */
+	gh_keys_wipe(&ring);
+}
+
+const struct gh_key *
+gh_server_signing_key(struct gh_server *srv)
+{
+	int64_t	 now = gh_clock_now();
+	size_t	 i;
+
+	if (now - srv->keys.loaded_at >= srv->cfg.key_reload_interval)
+		reload_keys(srv, now);
+	for (i = 0; i < srv->keys.nkeys; i++)
+		if (srv->keys.keys[i].has_sk)
+			return &srv->keys.keys[i];
+	return NULL;
+}
+
+enum gh_token_err
+gh_server_verify(struct gh_server *srv, const char *jwt, size_t len,
+    struct gh_claims *c)
+{
+	int64_t			 now = gh_clock_now();
+	enum gh_token_err	 rc;
+
+	rc = gh_token_verify(&srv->keys, jwt, len, srv->cfg.issuer, NULL, now,
+	    c);
+	/* A key made by another process since we last looked: read the
+	 * table again, at most once a second so garbage kids cost nothing. */
+	if (rc == GH_TOKEN_UNKNOWN_KID && srv->keys_missed_at != now) {
+		srv->keys_missed_at = now;
+		reload_keys(srv, now);
+		rc = gh_token_verify(&srv->keys, jwt, len, srv->cfg.issuer,
+		    NULL, now, c);
+	}
+	return rc;
+}
+
+static void
+unauthorized(struct gh_res *res, const char *code, const char *detail)
+{
+	gh_problem(res, 401, code, detail);
+	if (strcmp(code, "unauthorized") == 0)
+		(void)gh_res_header(res, "WWW-Authenticate",
+		    "Bearer realm=\"gatehouse\"");
+	else
+		(void)gh_res_header(res, "WWW-Authenticate",
+		    "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+}
+
+/* Bearer token (RFC 6750 §2.1) and a session that is still live. */
+static int
+authenticate(struct gh_server *srv, struct gh_req *req, struct gh_res *res)
+{
+	const char		*h = req->authorization, *tok;
+	struct gh_claims	 c;
+	struct gh_stmt		*st;
+	enum gh_token_err	 rc;
+	int			 ok = 0;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		unauthorized(res, "unauthorized", "send an access token as "
+		    "Authorization: Bearer <token>");
+		return 0;
+	}
+	for (tok = h + 7; *tok == ' '; tok++)
+		;
+	rc = gh_server_verify(srv, tok, strlen(tok), &c);
+	if (rc == GH_TOKEN_EXPIRED) {
+		unauthorized(res, "token_expired", "the access token has "
+		    "expired; refresh it");
+		return 0;
+	}
+	if (rc != GH_TOKEN_OK) {
+		unauthorized(res, "invalid_token", NULL);
+		return 0;
+	}
+	if ((st = gh_db_prepare(srv->db, GH_STMT_SESSION_STATE, "t",
+	    c.sid)) == NULL) {
+		gh_problem(res, 500, "internal_error", NULL);
+		return 0;
+	}
+	switch (gh_stmt_step(st)) {
+	case GH_STEP_ROW:
+		break;
+	case GH_STEP_DONE:
+		unauthorized(res, "invalid_token", NULL);
+		goto out;
+	default:
+		gh_problem(res, 500, "internal_error", NULL);
+		goto out;
+	}
+	if (!gh_stmt_col_is_null(st, 0)) {
+		unauthorized(res, "session_revoked", "this session has ended; "
+		    "sign in again");
+		goto out;
+	}
+	if (strcmp(gh_stmt_col_text(st, 1), c.sub) != 0 ||
+	    strcmp(gh_stmt_col_text(st, 3), c.aud) != 0) {
+		unauthorized(res, "invalid_token", NULL);
+		goto out;
+	}
+	if (strcmp(gh_stmt_col_text(st, 2), "active") != 0) {
+		gh_problem(res, 403, "account_disabled", NULL);
+		goto out;
+	}
+	snprintf(req->auth.user_id, sizeof(req->auth.user_id), "%s", c.sub);
+	snprintf(req->auth.session_id, sizeof(req->auth.session_id), "%s",
+	    c.sid);
+	snprintf(req->auth.application_id, sizeof(req->auth.application_id),
+	    "%s", gh_stmt_col_text(st, 5));
+	snprintf(req->auth.membership_id, sizeof(req->auth.membership_id),
+	    "%s", gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4));
+	req->auth.exp = c.exp;
+	req->authenticated = 1;
+	ok = 1;
+out:
+	gh_stmt_reset(st);
+	return ok;
+}
+
+static int
+read_json_body(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
+    unsigned flags, struct gh_res *res)
+{
+	char		 detail[96];
+	enum gh_err	 er;
+
+	if (req->content_length > srv->cfg.body_limit) {
+		snprintf(detail, sizeof(detail), "the body may be at most "
+		    "%lld bytes", (long long)srv->cfg.body_limit);
+		gh_problem(res, 413, "payload_too_large", detail);
+		return 0;
+	}
+	if (req->content_length > 0 && !gh_http_is_json_type(req->content_type)) {
+		gh_problem(res, 415, "unsupported_media_type",
+		    "send the body as Content-Type: application/json");
+		return 0;
+	}
+	if ((er = gh_http_req_read_body(req, io,
+	    (size_t)srv->cfg.body_limit)) != GH_OK) {
+		gh_problem(res, 400, "malformed_json",
+		    "the body ended before Content-Length bytes");
+		return 0;
+	}
+	if (req->body_len == 0 && (flags & GH_ROUTE_BODY_OPTIONAL)) {
+		req->json = json_object_new_object();
+		return 1;
+	}
+	switch (gh_json_parse(req->body, req->body_len,
+	    (int)srv->cfg.json_max_depth, &req->json)) {
+	case GH_JSON_OK:
+		return 1;
+	case GH_JSON_DEPTH:
+		snprintf(detail, sizeof(detail), "JSON nested deeper than %lld "
+		    "levels", (long long)srv->cfg.json_max_depth);
+		gh_problem(res, 400, "malformed_json", detail);
+		return 0;
+	case GH_JSON_NOT_OBJECT:
+		gh_problem(res, 400, "malformed_json",
+		    "the body must be a JSON object");
+		return 0;
+	default:
+		gh_problem(res, 400, "malformed_json", req->body_len == 0 ?
+		    "a JSON object body is required" :
+		    "the body is not valid JSON in UTF-8");
+		return 0;
+	}
+}
+
+static void
+dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
+    struct gh_res *res)
+{
+	struct gh_route_result	 rr;
+	const struct gh_route	*rt;
+	enum gh_err		 er;
+	size_t			 i;
+
+	req->path = gh_router_relative(req->uri_path,
+	    gh_io_param(io, "SCRIPT_NAME"), srv->app->mount);
+	if (req->path == NULL) {
+		gh_problem(res, 404, "not_found", NULL);
+		return;
+	}
+	switch (gh_router_match(srv->app->routes, srv->app->nroutes,
+	    req->method, req->path, &rr)) {
+	case GH_ROUTE_NO_PATH:
+		gh_problem(res, 404, "not_found", NULL);
+		return;
+	case GH_ROUTE_NO_METHOD:
+		gh_problem(res, 405, "method_not_allowed", NULL);
+		(void)gh_res_header(res, "Allow", "%s", rr.allow);
+		return;
+	case GH_ROUTE_FOUND:
+		break;
+	}
+	rt = rr.route;
+	for (i = 0; i < rr.nparams; i++) {	/* ownership moves to req */
+		req->param_names[i] = rr.param_names[i];
+		req->params[i] = rr.params[i];
+	}
+	req->nparams = rr.nparams;
+	if ((rt->flags & GH_ROUTE_JSON) &&
+	    !read_json_body(srv, req, io, rt->flags, res))
+		return;
+	if ((rt->flags & GH_ROUTE_AUTH) && !authenticate(srv, req, res))
+		return;
+	er = rt->handler(req, res);
+	gh_db_rollback(srv->db);	/* a handler that left one open */
+	if (er != GH_OK && res->status == 0) {
+		gh_log("rid=%s handler failed: %s", req->request_id,
+		    gh_err_name(er));
+		gh_problem(res, 500, "internal_error", NULL);
+	} else if (er != GH_OK && res->status < 400) {
+		gh_problem(res, 500, "internal_error", NULL);
+	}
+}
+
+void
+gh_server_handle(struct gh_server *srv, struct gh_io *io)
+{
+	struct gh_req	 req;
+	struct gh_res	 res;
+	enum gh_err	 er;
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.srv = srv;
+	req.started_ms = gh_clock_ms();
+	if ((er = gh_http_req_init(&req, io)) == GH_EINVAL)
+		gh_problem(&res, 400, "bad_request",
+		    "Content-Length is not a number");
+	else if (er != GH_OK)
+		gh_problem(&res, 500, "internal_error", NULL);
+	else
+		dispatch(srv, &req, io, &res);
+	if (res.status == 0)
+		gh_problem(&res, 500, "internal_error", NULL);
+	(void)gh_res_send(&res, &req, io);
+	if (srv->cfg.log_requests)
+		gh_log_request(req.request_id, req.method, req.uri_path,
+		    res.status, gh_clock_ms() - req.started_ms);
+	gh_res_free(&res);
+	gh_http_req_free(&req);
+}
+
+/* Without a working set-up there is nothing to serve; as plain CGI the
+ * client still gets a problem+json answer instead of a server error page. */
+static int
+fail_start(const char *why)
+{
+	gh_log("cannot start: %s", why);
+	if (FCGX_IsCGI()) {
+		fputs("Status: 500 Internal Server Error\r\n"
+		    "Content-Type: application/problem+json\r\n\r\n"
+		    "{\"type\":\"urn:gatehouse:problem:internal_error\","
+		    "\"title\":\"Internal error\",\"status\":500,"
+		    "\"code\":\"internal_error\"}", stdout);
+		fflush(stdout);
+	}
+	return 1;
+}
+
+int
+gh_serve(const struct gh_app *app)
+{
+	struct gh_server	 srv;
+	struct gh_io		 io;
+	FCGX_Request		 r;
+	char			 err[512] = "";
+
+	gh_log_set_program(app->name);
+	if (sodium_init() < 0)
+		return fail_start("libsodium cannot initialise");
+	if (gh_server_open(&srv, app, err, sizeof(err)) != GH_OK)
+		return fail_start(err[0] != '\0' ? err : "see above");
+	/* Set-up done: nothing later may gain privileges (setuid helpers). */
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (FCGX_IsCGI()) {
+		io.fcgi = NULL;
+		gh_server_handle(&srv, &io);
+		fflush(stdout);
+		gh_server_close(&srv);
+		return 0;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0)
+		return fail_start("FastCGI initialisation failed");
+	io.fcgi = &r;
+	while (FCGX_Accept_r(&r) >= 0) {
+		gh_server_handle(&srv, &io);
+		FCGX_Finish_r(&r);
+	}
+	gh_server_close(&srv);
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * The request path every program shares (DESIGN.md §3):
+ *   accept -> read request (bounded) -> route (method + path) ->
+ *   authenticate (bearer) -> handler(req, res) -> JSON or problem+json.
+ * Each program's main() is a route table and gh_serve().
+ */
+#ifndef GH_SERVE_H
+#define GH_SERVE_H
+
+#include <stddef.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "err.h"
+#include "keys.h"
+#include "password.h"
+#include "router.h"
+#include "token.h"
+
+struct gh_db;
+struct gh_io;
+
+struct gh_app {
+	const char		*name;	/* "auth": logs, and the binary */
+	const char		*mount;	/* "/v1/auth"; "" for the root */
+	const struct gh_route	*routes;
+	size_t			 nroutes;
+};
+
+struct gh_server {
+	const struct gh_app	*app;
+	struct gh_config	 cfg;
+	struct gh_db		*db;
+	unsigned char		 secret[crypto_secretbox_KEYBYTES];
+	struct gh_keyring	 keys;
+	struct gh_password_params pw;
+	int64_t			 keys_missed_at;	/* last reload for an unknown kid */
+};
+
+/* Runs the program: one request as plain CGI, or the FastCGI accept loop.
+ * Returns the process exit status. */
+int		 gh_serve(const struct gh_app *);
+
+/* Set-up shared with the CLI and tests: configuration, database (schema
+ * must be current), secret and signing keys. */
+enum gh_err	 gh_server_open(struct gh_server *, const struct gh_app *,
+		    char *err, size_t errsz) GH_WUR;
+void		 gh_server_close(struct gh_server *);
+/* One request, start to finish. */
+void		 gh_server_handle(struct gh_server *, struct gh_io *);
+
+/* The key that signs now (keys are re-read every key_reload_interval so a
+ * rotation reaches every process); NULL when there is none. */
+const struct gh_key *gh_server_signing_key(struct gh_server *);
+/* Verifies an access token, re-reading the keys once on an unknown kid. */
+enum gh_token_err gh_server_verify(struct gh_server *, const char *jwt,
+		    size_t len, struct gh_claims *) GH_WUR;
+
+#endif

@@ -1,0 +1,242 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "serve.h"
+#include "session.h"
+
+static enum gh_err
+sign_access(struct gh_req *req, const char *user_id, const char *client_id,
+    const char *session_id, const char *amr, int64_t now,
+    struct gh_tokens *out)
+{
+	struct gh_server	*srv = req->srv;
+	const struct gh_key	*key;
+	struct gh_claims	 c;
+
+	if ((key = gh_server_signing_key(srv)) == NULL)
+		return GH_ECRYPTO;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.iss, sizeof(c.iss), "%s", srv->cfg.issuer);
+	snprintf(c.aud, sizeof(c.aud), "%s", client_id);
+	snprintf(c.sub, sizeof(c.sub), "%s", user_id);
+	snprintf(c.sid, sizeof(c.sid), "%s", session_id);
+	snprintf(c.amr[0], sizeof(c.amr[0]), "%s", amr);
+	c.namr = 1;
+	c.iat = now;
+	c.exp = now + srv->cfg.access_ttl;
+	out->expires_in = srv->cfg.access_ttl;
+	return gh_token_sign(key, &c, &out->access_token);
+}
+
+static enum gh_err
+new_refresh(struct gh_req *req, const char *session_id, const char *parent,
+    int64_t now, struct gh_tokens *out)
+{
+	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
+	char		 id[GH_ID_LEN + 1];
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	if ((er = gh_token_opaque_new(out->refresh_token, hash)) != GH_OK)
+		return er;
+	gh_id_new(id);
+	st = gh_db_prepare(req->srv->db, GH_STMT_REFRESH_INSERT, "ttbtii", id,
+	    session_id, hash, sizeof(hash), parent, now,
+	    now + req->srv->cfg.refresh_ttl);
+	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+}
+
+enum gh_err
+gh_session_start(struct gh_req *req, const struct gh_subject *subj,
+    const char *amr, char session_id[GH_ID_LEN + 1], struct gh_tokens *out)
+{
+	struct gh_stmt	*st;
+	int64_t		 now = gh_clock_now();
+	enum gh_err	 er;
+
+	memset(out, 0, sizeof(*out));
+	gh_id_new(session_id);
+	st = gh_db_prepare(req->srv->db, GH_STMT_SESSION_INSERT, "ttttttit",
+	    session_id, subj->user_id, subj->application_id,
+	    subj->membership_id, req->remote_addr, req->user_agent, now, amr);
+	if (st == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) != GH_OK ||
+	    (er = new_refresh(req, session_id, NULL, now, out)) != GH_OK)
+		return er;
+	return sign_access(req, subj->user_id, subj->client_id, session_id,
+	    amr, now, out);
+}
+
+enum gh_err
+gh_session_revoke(struct gh_req *req, const char *session_id,
+    const char *reason)
+{
+	struct gh_stmt	*st;
+
+	st = gh_db_prepare(req->srv->db, GH_STMT_SESSION_REVOKE, "tit",
+	    session_id, gh_clock_now(), reason);
+	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+}
+
+/* What the refresh needs of the token's row, copied out of SQLite. */
+struct found {
+	char		 id[GH_ID_LEN + 1];
+	char		 session_id[GH_ID_LEN + 1];
+	char		 user_id[GH_ID_LEN + 1];
+	char		 client_id[128];
+	char		 application_id[GH_ID_LEN + 1];
+	char		 amr[16];
+	int64_t		 expires_at;
+	int64_t		 used_at;	/* -1: never used */
+	int		 revoked;
+	int		 active;
+};
+
+static enum gh_err
+find(struct gh_req *req, const unsigned char hash[GH_TOKEN_HASH_BYTES],
+    struct found *f)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+	const char	*status;
+
+	st = gh_db_prepare(req->srv->db, GH_STMT_REFRESH_BY_HASH, "b", hash,
+	    (size_t)GH_TOKEN_HASH_BYTES);
+	if (st == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) != GH_STEP_ROW) {
+		gh_stmt_reset(st);
+		return rc == GH_STEP_DONE ? GH_ENOTFOUND : GH_EDB;
+	}
+	snprintf(f->id, sizeof(f->id), "%s", gh_stmt_col_text(st, 0));
+	snprintf(f->session_id, sizeof(f->session_id), "%s",
+	    gh_stmt_col_text(st, 1));
+	f->expires_at = gh_stmt_col_int(st, 2);
+	f->used_at = gh_stmt_col_is_null(st, 3) ? -1 : gh_stmt_col_int(st, 3);
+	f->revoked = !gh_stmt_col_is_null(st, 4);
+	snprintf(f->user_id, sizeof(f->user_id), "%s", gh_stmt_col_text(st, 5));
+	status = gh_stmt_col_text(st, 6);
+	f->active = status != NULL && strcmp(status, "active") == 0;
+	snprintf(f->client_id, sizeof(f->client_id), "%s",
+	    gh_stmt_col_text(st, 7));
+	snprintf(f->application_id, sizeof(f->application_id), "%s",
+	    gh_stmt_col_text(st, 8));
+	snprintf(f->amr, sizeof(f->amr), "%s", gh_stmt_col_text(st, 9));
+	gh_stmt_reset(st);
+	return GH_OK;
+}
+
+/* A rotated token presented after the grace window means two parties hold
+ * the family: end the session for both and keep a record. */
+static enum gh_err
+punish_reuse(struct gh_req *req, const struct found *f)
+{
+	enum gh_err	 er;
+
+	if ((er = gh_session_revoke(req, f->session_id,
+	    "refresh_token_reused")) != GH_OK ||
+	    (er = gh_audit(req, "token_reused", f->application_id, f->user_id,
+	    f->session_id)) != GH_OK)
+		return er;
+	gh_log("rid=%s refresh token reuse: session %s revoked",
+	    req->request_id, f->session_id);
+	return gh_db_commit(req->srv->db);
+}
+
+enum gh_err
+gh_session_refresh(struct gh_req *req, const char *token, size_t len,
+    struct gh_tokens *out, const char **code)
+{
+	struct gh_db	*db = req->srv->db;
+	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
+	struct found	 f;
+	struct gh_stmt	*st;
+	int64_t		 now = gh_clock_now();
+	enum gh_err	 er;
+
+	memset(out, 0, sizeof(*out));
+	*code = "invalid_token";
+	if (gh_token_opaque_hash(token, len, hash) != GH_OK)
+		return GH_EAUTH;
+	/* Relaxed durability: losing the newest rotation to a power cut
+	 * signs a user out; it never lets anyone in (docs/durability.md). */
+	if ((er = gh_db_begin(db, GH_DB_RELAXED)) != GH_OK)
+		return er;
+	if ((er = find(req, hash, &f)) != GH_OK) {
+		if (er == GH_ENOTFOUND)
+			er = GH_EAUTH;
+		goto fail;
+	}
+	er = GH_EAUTH;
+	if (f.revoked) {
+		*code = "session_revoked";
+		goto fail;
+	}
+	if (!f.active) {
+		*code = "account_disabled";
+		goto fail;
+	}
+	if (f.expires_at <= now) {
+		*code = "token_expired";
+		goto fail;
+	}
+	if (f.used_at >= 0 && now - f.used_at > req->srv->cfg.refresh_grace) {
+		*code = "token_reused";
+		if ((er = punish_reuse(req, &f)) != GH_OK)
+			goto fail;
+		return GH_EAUTH;
+	}
+	if (f.used_at < 0) {
+		st = gh_db_prepare(db, GH_STMT_REFRESH_MARK_USED, "ti", f.id,
+		    now);
+		if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK)
+			goto fail;
+	}
+	if ((er = new_refresh(req, f.session_id, f.id, now, out)) != GH_OK)
+		goto fail;
+	st = gh_db_prepare(db, GH_STMT_SESSION_TOUCH, "ti", f.session_id, now);
+	if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK ||
+	    (er = gh_db_commit(db)) != GH_OK)
+		goto fail;
+	return sign_access(req, f.user_id, f.client_id, f.session_id, f.amr,
+	    now, out);
+fail:
+	if (er == GH_OK)
+		er = GH_EDB;
+	gh_db_rollback(db);
+	sodium_memzero(out->refresh_token, sizeof(out->refresh_token));
+	return er;
+}
+
+json_object *
+gh_tokens_json(const struct gh_tokens *t)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "access_token",
+	    json_object_new_string(t->access_token));
+	json_object_object_add(o, "refresh_token",
+	    json_object_new_string(t->refresh_token));
+	json_object_object_add(o, "token_type",
+	    json_object_new_string("Bearer"));
+	json_object_object_add(o, "expires_in",
+	    json_object_new_int64(t->expires_in));
+	return o;
+}
+
+void
+gh_tokens_free(struct gh_tokens *t)
+{
+	if (t->access_token != NULL) {
+		sodium_memzero(t->access_token, strlen(t->access_token));
+		free(t->access_token);
+	}
+	sodium_memzero(t, sizeof(*t));
+}

@@ -1,0 +1,50 @@
+/*
+ * Sessions: one per refresh-token family. Starting one issues the first
+ * refresh token and an access token; refreshing rotates the refresh token
+ * (RFC 6819 §5.2.2.3) with a grace window for concurrent tabs, and a
+ * rotated token used after it revokes the whole session.
+ */
+#ifndef GH_SESSION_H
+#define GH_SESSION_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "err.h"
+#include "id.h"
+#include "token.h"
+
+struct gh_req;
+
+struct gh_tokens {
+	char		*access_token;	/* owned */
+	char		 refresh_token[GH_OPAQUE_LEN + 1];
+	int64_t		 expires_in;
+};
+
+struct gh_subject {
+	const char	*user_id;
+	const char	*application_id;
+	const char	*client_id;	/* the access token's audience */
+	const char	*membership_id;	/* active membership; may be NULL */
+};
+
+/* Inside the caller's open transaction: a new session for subject, its
+ * first refresh token, and a signed access token. */
+enum gh_err	 gh_session_start(struct gh_req *, const struct gh_subject *,
+		    const char *amr, char session_id[GH_ID_LEN + 1],
+		    struct gh_tokens *) GH_WUR;
+/* Rotates a presented refresh token (its own transaction). On GH_EAUTH,
+ * *code names why: invalid_token, token_expired, token_reused,
+ * session_revoked, account_disabled. */
+enum gh_err	 gh_session_refresh(struct gh_req *, const char *token,
+		    size_t len, struct gh_tokens *, const char **code) GH_WUR;
+/* Ends a session; 0 rows changed is not an error. */
+enum gh_err	 gh_session_revoke(struct gh_req *, const char *session_id,
+		    const char *reason) GH_WUR;
+/* {access_token, refresh_token, token_type, expires_in}; owned. */
+json_object	*gh_tokens_json(const struct gh_tokens *);
+void		 gh_tokens_free(struct gh_tokens *);
+
+#endif

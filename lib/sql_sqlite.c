@@ -1,0 +1,101 @@
+/* Every statement the programs run, in SQLite's dialect. Parameters are
+ * numbered (?1) so the PostgreSQL table can use $1 in the same places. */
+#include "sql.h"
+
+const char *const gh_sql_sqlite[GH_STMT__MAX] = {
+	[GH_STMT_PING] = "SELECT count(*) FROM schema_migrations",
+	[GH_STMT_APP_BY_CLIENT_ID] =
+	    "SELECT id FROM applications WHERE client_id = ?1",
+	[GH_STMT_USER_INSERT] =
+	    "INSERT INTO users (id, application_id, username, username_norm,"
+	    " display_name, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	[GH_STMT_USER_BY_ID] =
+	    "SELECT id, application_id, status, username, display_name,"
+	    " avatar_url, banner_url, is_bot, given_name, family_name, locale,"
+	    " timezone, preferred_language, created_at"
+	    " FROM users WHERE id = ?1",
+	[GH_STMT_USER_UPDATE_PROFILE] =
+	    "UPDATE users SET display_name = ?2, avatar_url = ?3,"
+	    " username = ?4, username_norm = ?5, given_name = ?6,"
+	    " family_name = ?7, locale = ?8, timezone = ?9,"
+	    " preferred_language = ?10, updated_at = ?11 WHERE id = ?1",
+	[GH_STMT_USERNAME_TAKEN] =
+	    "SELECT 1 FROM users WHERE application_id = ?1"
+	    " AND username_norm = ?2 AND id <> ?3",
+	[GH_STMT_EMAIL_INSERT] =
+	    "INSERT INTO emails (id, user_id, application_id, email,"
+	    " email_norm, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[GH_STMT_EMAIL_TAKEN] =
+	    "SELECT 1 FROM emails WHERE application_id = ?1"
+	    " AND email_norm = ?2",
+	[GH_STMT_EMAILS_BY_USER] =
+	    "SELECT id, email, verified_at FROM emails WHERE user_id = ?1"
+	    " ORDER BY id",
+	[GH_STMT_LOGIN_BY_EMAIL] =
+	    "SELECT u.id, u.status, p.hash FROM emails e"
+	    " JOIN users u ON u.id = e.user_id"
+	    " LEFT JOIN passwords p ON p.user_id = u.id"
+	    " WHERE e.application_id = ?1 AND e.email_norm = ?2",
+	[GH_STMT_LOGIN_BY_USERNAME] =
+	    "SELECT u.id, u.status, p.hash FROM users u"
+	    " LEFT JOIN passwords p ON p.user_id = u.id"
+	    " WHERE u.application_id = ?1 AND u.username_norm = ?2",
+	[GH_STMT_PASSWORD_INSERT] =
+	    "INSERT INTO passwords (user_id, hash, updated_at)"
+	    " VALUES (?1, ?2, ?3)",
+	[GH_STMT_PASSWORD_UPDATE] =
+	    "UPDATE passwords SET hash = ?2, updated_at = ?3"
+	    " WHERE user_id = ?1",
+	[GH_STMT_ACCOUNT_INSERT] =
+	    "INSERT INTO accounts (id, application_id, name, personal,"
+	    " created_at) VALUES (?1, ?2, ?3, 1, ?4)",
+	[GH_STMT_MEMBERSHIP_INSERT] =
+	    "INSERT INTO memberships (id, account_id, user_id, role,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[GH_STMT_MEMBERSHIPS_BY_USER] =
+	    "SELECT m.id, m.account_id, m.role, a.name, a.avatar_url"
+	    " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+	    " WHERE m.user_id = ?1 ORDER BY m.id",
+	[GH_STMT_SESSION_INSERT] =
+	    "INSERT INTO sessions (id, user_id, application_id,"
+	    " active_membership_id, ip, user_agent, created_at,"
+	    " last_active_at, amr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+	[GH_STMT_SESSION_STATE] =
+	    "SELECT s.revoked_at, s.user_id, u.status, a.client_id,"
+	    " s.active_membership_id, s.application_id"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " JOIN applications a ON a.id = s.application_id"
+	    " WHERE s.id = ?1",
+	[GH_STMT_SESSION_REVOKE] =
+	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
+	    " WHERE id = ?1 AND revoked_at IS NULL",
+	[GH_STMT_SESSION_TOUCH] =
+	    "UPDATE sessions SET last_active_at = ?2 WHERE id = ?1",
+	[GH_STMT_REFRESH_INSERT] =
+	    "INSERT INTO refresh_tokens (id, session_id, token_hash,"
+	    " parent_id, created_at, expires_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[GH_STMT_REFRESH_BY_HASH] =
+	    "SELECT r.id, r.session_id, r.expires_at, r.used_at,"
+	    " s.revoked_at, s.user_id, u.status, a.client_id,"
+	    " s.application_id, s.amr"
+	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
+	    " JOIN users u ON u.id = s.user_id"
+	    " JOIN applications a ON a.id = s.application_id"
+	    " WHERE r.token_hash = ?1",
+	[GH_STMT_REFRESH_MARK_USED] =
+	    "UPDATE refresh_tokens SET used_at = ?2"
+	    " WHERE id = ?1 AND used_at IS NULL",
+	[GH_STMT_KEY_INSERT] =
+	    "INSERT INTO signing_keys (kid, public_key, sealed_secret,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4)",
+	[GH_STMT_KEYS_LIVE] =
+	    "SELECT kid, public_key, sealed_secret, created_at"
+	    " FROM signing_keys WHERE retired_at IS NULL OR retired_at > ?1"
+	    " ORDER BY created_at DESC, kid DESC LIMIT 8",
+	[GH_STMT_ACTION_LOG_INSERT] =
+	    "INSERT INTO action_logs (id, application_id, user_id,"
+	    " session_id, action, ip, user_agent, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};

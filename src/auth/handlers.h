@@ -1,0 +1,14 @@
+/* auth.fcgi: sign-up, sign-in, tokens and the signed-in user's profile. */
+#ifndef GH_AUTH_HANDLERS_H
+#define GH_AUTH_HANDLERS_H
+
+#include "router.h"
+
+enum gh_err	auth_sign_up(struct gh_req *, struct gh_res *);
+enum gh_err	auth_sign_in(struct gh_req *, struct gh_res *);
+enum gh_err	auth_refresh(struct gh_req *, struct gh_res *);
+enum gh_err	auth_sign_out(struct gh_req *, struct gh_res *);
+enum gh_err	auth_me_get(struct gh_req *, struct gh_res *);
+enum gh_err	auth_me_patch(struct gh_req *, struct gh_res *);
+
+#endif

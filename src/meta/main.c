@@ -1,0 +1,56 @@
+/* meta.fcgi — mounted at /: health and the public signing keys. */
+#include "db.h"
+#include "http.h"
+#include "keys.h"
+#include "problem.h"
+#include "serve.h"
+
+static enum gh_err
+health(struct gh_req *req, struct gh_res *res)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc = GH_STEP_ERROR;
+	json_object	*o, *checks;
+
+	if ((st = gh_db_stmt(req->srv->db, GH_STMT_PING)) != NULL) {
+		rc = gh_stmt_step(st);
+		gh_stmt_reset(st);
+	}
+	if (rc != GH_STEP_ROW) {
+		gh_problem(res, 503, "unavailable", "the database does not "
+		    "answer");
+		return GH_OK;
+	}
+	o = json_object_new_object();
+	checks = json_object_new_object();
+	json_object_object_add(checks, "database",
+	    json_object_new_string("ok"));
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "checks", checks);
+	gh_res_json(res, 200, o);
+	return GH_OK;
+}
+
+/* RFC 7517 key set; old keys stay until their tokens have expired. */
+static enum gh_err
+jwks(struct gh_req *req, struct gh_res *res)
+{
+	(void)gh_server_signing_key(req->srv);	/* re-reads when stale */
+	gh_res_json(res, 200, gh_keys_jwks(&req->srv->keys));
+	return gh_res_header(res, "Cache-Control", "public, max-age=300");
+}
+
+static const struct gh_route routes[] = {
+	{ "GET", "/health", health, 0 },
+	{ "GET", "/.well-known/jwks.json", jwks, 0 },
+};
+
+static const struct gh_app app = {
+	"meta", "", routes, sizeof(routes) / sizeof(routes[0])
+};
+
+int
+main(void)
+{
+	return gh_serve(&app);
+}
