@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -35,6 +36,26 @@ exec(struct gh_db *db, const char *sql)
 	return GH_OK;
 }
 
+/*
+ * Writers queue on SQLite's one write lock. The default busy handler sleeps
+ * 1, 2, 5, 10 ms..., far longer than a write here takes (tens of
+ * microseconds), so waiters would idle while the lock sits free: poll in
+ * short steps instead, for five seconds at most.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct timespec	 ts;
+
+	(void)arg;
+	if (count >= 5000 + 50)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = count < 50 ? 20000L * (count + 1) : 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 enum gh_err
 gh_db_open(const char *path, int create, struct gh_db **out)
 {
@@ -53,9 +74,12 @@ gh_db_open(const char *path, int create, struct gh_db **out)
 		goto out;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	if (sqlite3_busy_timeout(db->h, 5000) != SQLITE_OK ||
+	if (sqlite3_busy_handler(db->h, busy_wait, NULL) != SQLITE_OK ||
 	    (er = exec(db, "PRAGMA journal_mode=WAL")) != GH_OK ||
 	    (er = exec(db, "PRAGMA foreign_keys=ON")) != GH_OK ||
+	    /* Another process's commit empties our page cache; reading the
+	     * file through a mapping then costs no copy. */
+	    (er = exec(db, "PRAGMA mmap_size=268435456")) != GH_OK ||
 	    (er = exec(db, "PRAGMA synchronous=FULL")) != GH_OK)
 		goto out;
 	db->sync_full = 1;
@@ -98,6 +122,12 @@ gh_db_begin(struct gh_db *db, enum gh_db_durability d)
 		db->sync_full = want_full;
 	}
 	return exec(db, "BEGIN IMMEDIATE");
+}
+
+enum gh_err
+gh_db_begin_read(struct gh_db *db)
+{
+	return exec(db, "BEGIN");
 }
 
 enum gh_err

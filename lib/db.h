@@ -69,6 +69,9 @@ int		 gh_db_schema_latest(void);
 
 /* BEGIN IMMEDIATE at the given durability; commit or roll back. */
 enum gh_err	 gh_db_begin(struct gh_db *, enum gh_db_durability) GH_WUR;
+/* A read transaction: every read until gh_db_rollback() sees one snapshot
+ * and pays for SQLite's locks once. */
+enum gh_err	 gh_db_begin_read(struct gh_db *) GH_WUR;
 enum gh_err	 gh_db_commit(struct gh_db *) GH_WUR;
 void		 gh_db_rollback(struct gh_db *);
 

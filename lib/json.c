@@ -380,7 +380,8 @@ gh_check_url(const char *s, size_t len)
 	return 1;
 }
 
-/* BCP 47 shape: a 2-3 letter language, then subtags of 2-8 alphanumerics. */
+/* BCP 47 shape: a 2-3 letter language, then subtags of 1-8 alphanumerics
+ * (a singleton like the "x" of "en-x-twain" is one). */
 int
 gh_check_locale(const char *s, size_t len)
 {

@@ -18,6 +18,7 @@ enum gh_route_flags {
 	GH_ROUTE_AUTH = 1 << 0,	/* bearer access token and live session */
 	GH_ROUTE_JSON = 1 << 1,	/* body must be a JSON object (415 otherwise) */
 	GH_ROUTE_BODY_OPTIONAL = 1 << 2, /* with JSON: an empty body is {} */
+	GH_ROUTE_READ = 1 << 3,	/* never writes: runs in one read transaction */
 };
 
 struct gh_route {

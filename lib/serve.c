@@ -15,6 +15,14 @@
 #include "problem.h"
 #include "serve.h"
 
+#define VERIFIED_SLOTS	256
+
+struct gh_verified {
+	unsigned char	 digest[crypto_generichash_BYTES];
+	struct gh_claims claims;
+	int		 used;
+};
+
 enum gh_err
 gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
     size_t errsz)
@@ -24,6 +32,9 @@ gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
 
 	memset(srv, 0, sizeof(*srv));
 	srv->app = app;
+	if ((srv->verified = calloc(VERIFIED_SLOTS,
+	    sizeof(*srv->verified))) == NULL)
+		return GH_ENOMEM;
 	if ((er = gh_config_load(&srv->cfg, err, errsz)) != GH_OK)
 		return er;
 	srv->pw.opslimit = (uint64_t)srv->cfg.argon2_opslimit;
@@ -65,6 +76,8 @@ gh_server_close(struct gh_server *srv)
 	srv->db = NULL;
 	sodium_memzero(srv->secret, sizeof(srv->secret));
 	gh_keys_wipe(&srv->keys);
+	free(srv->verified);
+	srv->verified = NULL;
 }
 
 static void
@@ -100,8 +113,22 @@ gh_server_verify(struct gh_server *srv, const char *jwt, size_t len,
     struct gh_claims *c)
 {
 	int64_t			 now = gh_clock_now();
+	unsigned char		 digest[crypto_generichash_BYTES];
+	struct gh_verified	*slot;
 	enum gh_token_err	 rc;
 
+	if (len == 0 || len > GH_JWT_MAX)
+		return GH_TOKEN_MALFORMED;
+	crypto_generichash(digest, sizeof(digest), (const unsigned char *)jwt,
+	    len, NULL, 0);
+	slot = &srv->verified[(digest[0] | digest[1] << 8) % VERIFIED_SLOTS];
+	if (slot->used && sodium_memcmp(slot->digest, digest,
+	    sizeof(digest)) == 0) {
+		if (slot->claims.exp <= now)
+			return GH_TOKEN_EXPIRED;
+		*c = slot->claims;
+		return GH_TOKEN_OK;
+	}
 	rc = gh_token_verify(&srv->keys, jwt, len, srv->cfg.issuer, NULL, now,
 	    c);
 	/* A key made by another process since we last looked: read the
@@ -111,6 +138,11 @@ gh_server_verify(struct gh_server *srv, const char *jwt, size_t len,
 		reload_keys(srv, now);
 		rc = gh_token_verify(&srv->keys, jwt, len, srv->cfg.issuer,
 		    NULL, now, c);
+	}
+	if (rc == GH_TOKEN_OK) {
+		memcpy(slot->digest, digest, sizeof(digest));
+		slot->claims = *c;
+		slot->used = 1;
 	}
 	return rc;
 }
@@ -248,7 +280,7 @@ read_json_body(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 }
 
 static void
-dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
+route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
     struct gh_res *res)
 {
 	struct gh_route_result	 rr;
@@ -280,13 +312,18 @@ dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		req->params[i] = rr.params[i];
 	}
 	req->nparams = rr.nparams;
+	/* A reading route: one snapshot for the session check and the
+	 * handler, and SQLite's locks taken once. */
+	if ((rt->flags & GH_ROUTE_READ) && gh_db_begin_read(srv->db) != GH_OK) {
+		gh_problem(res, 500, "internal_error", NULL);
+		return;
+	}
+	if ((rt->flags & GH_ROUTE_AUTH) && !authenticate(srv, req, res))
+		return;
 	if ((rt->flags & GH_ROUTE_JSON) &&
 	    !read_json_body(srv, req, io, rt->flags, res))
 		return;
-	if ((rt->flags & GH_ROUTE_AUTH) && !authenticate(srv, req, res))
-		return;
 	er = rt->handler(req, res);
-	gh_db_rollback(srv->db);	/* a handler that left one open */
 	if (er != GH_OK && res->status == 0) {
 		gh_log("rid=%s handler failed: %s", req->request_id,
 		    gh_err_name(er));
@@ -294,6 +331,14 @@ dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 	} else if (er != GH_OK && res->status < 400) {
 		gh_problem(res, 500, "internal_error", NULL);
 	}
+}
+
+static void
+dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
+    struct gh_res *res)
+{
+	route(srv, req, io, res);
+	gh_db_rollback(srv->db);	/* a read, or one a handler left open */
 }
 
 void
@@ -332,7 +377,8 @@ fail_start(const char *why)
 	gh_log("cannot start: %s", why);
 	if (FCGX_IsCGI()) {
 		fputs("Status: 500 Internal Server Error\r\n"
-		    "Content-Type: application/problem+json\r\n\r\n"
+		    "Content-Type: application/problem+json\r\n"
+		    "Cache-Control: no-store\r\n\r\n"
 		    "{\"type\":\"urn:gatehouse:problem:internal_error\","
 		    "\"title\":\"Internal error\",\"status\":500,"
 		    "\"code\":\"internal_error\"}", stdout);
@@ -354,6 +400,8 @@ gh_serve(const struct gh_app *app)
 		return fail_start("libsodium cannot initialise");
 	if (gh_server_open(&srv, app, err, sizeof(err)) != GH_OK)
 		return fail_start(err[0] != '\0' ? err : "see above");
+	if (app->flags & GH_APP_PASSWORDS)
+		gh_password_burn(&srv.pw, "", 0);
 	/* Set-up done: nothing later may gain privileges (setuid helpers). */
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (FCGX_IsCGI()) {

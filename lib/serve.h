@@ -20,12 +20,20 @@
 
 struct gh_db;
 struct gh_io;
+struct gh_verified;
+
+enum gh_app_flags {
+	/* Checks passwords: prepare the decoy hash at start-up so the first
+	 * unknown account costs what every later one does. */
+	GH_APP_PASSWORDS = 1 << 0,
+};
 
 struct gh_app {
 	const char		*name;	/* "auth": logs, and the binary */
 	const char		*mount;	/* "/v1/auth"; "" for the root */
 	const struct gh_route	*routes;
 	size_t			 nroutes;
+	unsigned		 flags;
 };
 
 struct gh_server {
@@ -36,6 +44,7 @@ struct gh_server {
 	struct gh_keyring	 keys;
 	struct gh_password_params pw;
 	int64_t			 keys_missed_at;	/* last reload for an unknown kid */
+	struct gh_verified	*verified;	/* cache of checked access tokens */
 };
 
 /* Runs the program: one request as plain CGI, or the FastCGI accept loop.
@@ -53,7 +62,10 @@ void		 gh_server_handle(struct gh_server *, struct gh_io *);
 /* The key that signs now (keys are re-read every key_reload_interval so a
  * rotation reaches every process); NULL when there is none. */
 const struct gh_key *gh_server_signing_key(struct gh_server *);
-/* Verifies an access token, re-reading the keys once on an unknown kid. */
+/* Verifies an access token, re-reading the keys once on an unknown kid.
+ * Tokens already verified by this process are remembered (by a BLAKE2b
+ * digest of the whole token) until they expire: a client sends the same
+ * token for its whole life, and Ed25519 verification dominates a request. */
 enum gh_token_err gh_server_verify(struct gh_server *, const char *jwt,
 		    size_t len, struct gh_claims *) GH_WUR;
 

@@ -76,11 +76,12 @@ gh_store_username_taken(struct gh_db *db, const char *app_id,
 }
 
 /* A handle from the email's local part plus four random digits, retried
- * while taken. */
+ * while taken; then twelve random letters, which do not collide. */
 static enum gh_err
 make_username(struct gh_db *db, const char *app_id, const char *email,
     char out[GH_USERNAME_MAX + 1])
 {
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz";
 	size_t	 n = 0, i;
 	int	 tries, taken;
 
@@ -92,9 +93,16 @@ make_username(struct gh_db *db, const char *app_id, const char *email,
 		    (email[i] >= 'A' && email[i] <= 'Z') ||
 		    (email[i] >= '0' && email[i] <= '9') || email[i] == '_')
 			out[n++] = email[i];
-	for (tries = 0; tries < 8; tries++) {
-		snprintf(out + n, GH_USERNAME_MAX + 1 - n, "_%04u",
-		    (unsigned)randombytes_uniform(10000));
+	for (tries = 0; tries < 9; tries++) {
+		if (tries < 8)
+			snprintf(out + n, GH_USERNAME_MAX + 1 - n, "_%04u",
+			    (unsigned)randombytes_uniform(10000));
+		else {
+			memcpy(out, "user_", 5);
+			for (i = 5; i < 17; i++)
+				out[i] = alphabet[randombytes_uniform(26)];
+			out[i] = '\0';
+		}
 		if ((taken = gh_store_username_taken(db, app_id, out, NULL)) < 0)
 			return GH_EDB;
 		if (!taken)

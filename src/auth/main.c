@@ -8,12 +8,13 @@ static const struct gh_route routes[] = {
 	{ "POST", "/refresh", auth_refresh, GH_ROUTE_JSON },
 	{ "POST", "/sign-out", auth_sign_out,
 	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL },
-	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH },
+	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH | GH_ROUTE_READ },
 	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON },
 };
 
 static const struct gh_app app = {
-	"auth", "/v1/auth", routes, sizeof(routes) / sizeof(routes[0])
+	"auth", "/v1/auth", routes, sizeof(routes) / sizeof(routes[0]),
+	GH_APP_PASSWORDS
 };
 
 int

@@ -1,4 +1,8 @@
-/* meta.fcgi — mounted at /: health and the public signing keys. */
+/* meta.fcgi — mounted at /: health, the public signing keys, the API
+ * description. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "db.h"
 #include "http.h"
 #include "keys.h"
@@ -40,13 +44,29 @@ jwks(struct gh_req *req, struct gh_res *res)
 	return gh_res_header(res, "Cache-Control", "public, max-age=300");
 }
 
+/* share/openapi.json, compiled in by build-aux/embed-file.sh. */
+extern const char gh_openapi_json[];
+
+static enum gh_err
+openapi(struct gh_req *req, struct gh_res *res)
+{
+	(void)req;
+	res->status = 200;
+	res->content_type = "application/json";
+	if ((res->body = strdup(gh_openapi_json)) == NULL)
+		return GH_ENOMEM;
+	res->body_len = strlen(res->body);
+	return gh_res_header(res, "Cache-Control", "public, max-age=300");
+}
+
 static const struct gh_route routes[] = {
 	{ "GET", "/health", health, 0 },
-	{ "GET", "/.well-known/jwks.json", jwks, 0 },
+	{ "GET", "/.well-known/jwks.json", jwks, GH_ROUTE_READ },
+	{ "GET", "/openapi.json", openapi, 0 },
 };
 
 static const struct gh_app app = {
-	"meta", "", routes, sizeof(routes) / sizeof(routes[0])
+	"meta", "", routes, sizeof(routes) / sizeof(routes[0]), 0
 };
 
 int

@@ -29,11 +29,11 @@ user_get(struct gh_req *req, struct gh_res *res)
 }
 
 static const struct gh_route routes[] = {
-	{ "GET", "/{id}", user_get, 0 },
+	{ "GET", "/{id}", user_get, GH_ROUTE_READ },
 };
 
 static const struct gh_app app = {
-	"users", "/v1/users", routes, sizeof(routes) / sizeof(routes[0])
+	"users", "/v1/users", routes, sizeof(routes) / sizeof(routes[0]), 0
 };
 
 int
