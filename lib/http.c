@@ -100,7 +100,6 @@ gh_http_req_init(struct gh_req *req, struct gh_io *io)
 	size_t		 plen;
 
 	request_id(req, io);
-	req->content_length = -1;
 	if ((req->method = dup_param(io, "REQUEST_METHOD", 16)) == NULL)
 		req->method = strdup("GET");
 	if ((uri = gh_io_param(io, "REQUEST_URI")) != NULL) {

@@ -40,7 +40,7 @@ struct gh_req {
 	char		*remote_addr;
 	char		*body;		/* NUL-terminated; body_len bytes */
 	size_t		 body_len;
-	int64_t		 content_length; /* -1 when absent or empty */
+	int64_t		 content_length; /* 0 when absent or empty */
 	json_object	*json;		/* parsed body, owned */
 	const char	*param_names[GH_MAX_PARAMS];
 	char		*params[GH_MAX_PARAMS]; /* decoded {name} path segments */

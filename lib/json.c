@@ -5,6 +5,69 @@
 #include "json.h"
 #include "problem.h"
 
+/*
+ * json-c's strict mode still takes single quotes, NaN and Infinity, "1.",
+ * raw control characters inside strings, and cuts member names at an
+ * escaped NUL. One pass over the text refuses those before json-c parses it
+ * (RFC 8259 §2, §6, §7).
+ */
+static int
+strict_scan(const char *buf, size_t len)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t			 i, j, w, n;
+	int			 in_string = 0, has_nul = 0;
+	unsigned char		 c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)buf[i];
+		if (in_string) {
+			if (c < 0x20)
+				return 0;
+			if (c == '\\') {
+				if (i + 1 >= len)
+					return 0;
+				if (buf[i + 1] == 'u' && len - i > 5 &&
+				    strncmp(buf + i + 2, "0000", 4) == 0)
+					has_nul = 1;
+				i++;
+			} else if (c == '"') {
+				in_string = 0;
+				/* A NUL is the value's problem (the field
+				 * check names it), but a member name would be
+				 * cut at it. */
+				for (j = i + 1; j < len && strchr(" \t\r\n",
+				    buf[j]) != NULL; j++)
+					;
+				if (has_nul && j < len && buf[j] == ':')
+					return 0;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_string = 1;
+			has_nul = 0;
+		} else if (c == '\'' || (c == '.' && (i + 1 >= len ||
+		    buf[i + 1] < '0' || buf[i + 1] > '9')))
+			return 0;
+		else if ((c == 'e' || c == 'E') && i > 0 &&
+		    ((buf[i - 1] >= '0' && buf[i - 1] <= '9')))
+			continue;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			for (w = 0; w < 3; w++) {
+				n = strlen(words[w]);
+				if (len - i >= n && strncmp(buf + i, words[w],
+				    n) == 0)
+					break;
+			}
+			if (w == 3)
+				return 0;
+			i += strlen(words[w]) - 1;
+		}
+	}
+	return 1;
+}
+
 enum gh_json_parse_err
 gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out)
 {
@@ -15,19 +78,26 @@ gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out)
 
 	*out = NULL;
 	/* json-c takes an int length; a raw NUL is never valid JSON. */
-	if (len == 0 || len > (size_t)1 << 30 || memchr(buf, '\0', len) != NULL)
+	if (len == 0 || len > (size_t)1 << 30 || memchr(buf, '\0', len) != NULL ||
+	    gh_json_utf8_count(buf, len) < 0 || !strict_scan(buf, len))
 		goto out;
 	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
 		goto out;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	end = obj != NULL ? json_tokener_get_parse_end(tok) : len;
+	/* A bare number or literal waits for more input: end it. */
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		obj = json_tokener_parse_ex(tok, " ", 1);
 	if (obj == NULL) {
 		if (json_tokener_get_error(tok) == json_tokener_error_depth)
 			rc = GH_JSON_DEPTH;
+		else if (json_tokener_get_error(tok) == json_tokener_success)
+			rc = GH_JSON_NOT_OBJECT;	/* a bare null */
 		goto out;
 	}
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+	for (; end < len; end++)
 		if (strchr(" \t\r\n", buf[end]) == NULL)
 			goto out;
 	if (!json_object_is_type(obj, json_type_object)) {

@@ -93,7 +93,7 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_KEYS_LIVE] =
 	    "SELECT kid, public_key, sealed_secret, created_at"
 	    " FROM signing_keys WHERE retired_at IS NULL OR retired_at > ?1"
-	    " ORDER BY created_at DESC, kid DESC LIMIT 8",
+	    " ORDER BY created_at DESC, rowid DESC LIMIT 8",
 	[GH_STMT_ACTION_LOG_INSERT] =
 	    "INSERT INTO action_logs (id, application_id, user_id,"
 	    " session_id, action, ip, user_agent, created_at)"
