@@ -8,6 +8,15 @@ gh_clock_now(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t
+gh_clock_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 double
 gh_clock_ms(void)
 {

@@ -419,15 +419,20 @@ gh_check_password(const char *s, size_t len)
 	return memchr(s, '\0', len) == NULL;
 }
 
+/* Any text without control characters, with at least one visible one. */
 int
 gh_check_display_text(const char *s, size_t len)
 {
 	size_t	 i;
+	int	 visible = 0;
 
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-	return len > 0 && s[0] != ' ' && s[len - 1] != ' ';
+		if (s[i] != ' ')
+			visible = 1;
+	}
+	return visible;
 }
 
 int

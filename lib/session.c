@@ -94,7 +94,7 @@ struct found {
 	char		 application_id[GH_ID_LEN + 1];
 	char		 amr[16];
 	int64_t		 expires_at;
-	int64_t		 used_at;	/* -1: never used */
+	int64_t		 used_at_ms;	/* -1: never used */
 	int		 revoked;
 	int		 active;
 };
@@ -119,7 +119,8 @@ find(struct gh_req *req, const unsigned char hash[GH_TOKEN_HASH_BYTES],
 	snprintf(f->session_id, sizeof(f->session_id), "%s",
 	    gh_stmt_col_text(st, 1));
 	f->expires_at = gh_stmt_col_int(st, 2);
-	f->used_at = gh_stmt_col_is_null(st, 3) ? -1 : gh_stmt_col_int(st, 3);
+	f->used_at_ms = gh_stmt_col_is_null(st, 3) ? -1 :
+	    gh_stmt_col_int(st, 3);
 	f->revoked = !gh_stmt_col_is_null(st, 4);
 	snprintf(f->user_id, sizeof(f->user_id), "%s", gh_stmt_col_text(st, 5));
 	status = gh_stmt_col_text(st, 6);
@@ -158,7 +159,7 @@ gh_session_refresh(struct gh_req *req, const char *token, size_t len,
 	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
 	struct found	 f;
 	struct gh_stmt	*st;
-	int64_t		 now = gh_clock_now();
+	int64_t		 now = gh_clock_now(), now_ms;
 	enum gh_err	 er;
 
 	memset(out, 0, sizeof(*out));
@@ -187,15 +188,17 @@ gh_session_refresh(struct gh_req *req, const char *token, size_t len,
 		*code = "token_expired";
 		goto fail;
 	}
-	if (f.used_at >= 0 && now - f.used_at > req->srv->cfg.refresh_grace) {
+	now_ms = gh_clock_now_ms();
+	if (f.used_at_ms >= 0 &&
+	    now_ms - f.used_at_ms > req->srv->cfg.refresh_grace * 1000) {
 		*code = "token_reused";
 		if ((er = punish_reuse(req, &f)) != GH_OK)
 			goto fail;
 		return GH_EAUTH;
 	}
-	if (f.used_at < 0) {
+	if (f.used_at_ms < 0) {
 		st = gh_db_prepare(db, GH_STMT_REFRESH_MARK_USED, "ti", f.id,
-		    now);
+		    now_ms);
 		if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK)
 			goto fail;
 	}

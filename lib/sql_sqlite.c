@@ -77,7 +77,7 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " parent_id, created_at, expires_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[GH_STMT_REFRESH_BY_HASH] =
-	    "SELECT r.id, r.session_id, r.expires_at, r.used_at,"
+	    "SELECT r.id, r.session_id, r.expires_at, r.used_at_ms,"
 	    " s.revoked_at, s.user_id, u.status, a.client_id,"
 	    " s.application_id, s.amr"
 	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
@@ -85,8 +85,8 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " JOIN applications a ON a.id = s.application_id"
 	    " WHERE r.token_hash = ?1",
 	[GH_STMT_REFRESH_MARK_USED] =
-	    "UPDATE refresh_tokens SET used_at = ?2"
-	    " WHERE id = ?1 AND used_at IS NULL",
+	    "UPDATE refresh_tokens SET used_at_ms = ?2"
+	    " WHERE id = ?1 AND used_at_ms IS NULL",
 	[GH_STMT_KEY_INSERT] =
 	    "INSERT INTO signing_keys (kid, public_key, sealed_secret,"
 	    " created_at) VALUES (?1, ?2, ?3, ?4)",

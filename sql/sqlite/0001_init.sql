@@ -95,7 +95,7 @@ CREATE TABLE refresh_tokens (
 	parent_id	TEXT,
 	created_at	INTEGER NOT NULL,
 	expires_at	INTEGER NOT NULL,
-	used_at		INTEGER
+	used_at_ms	INTEGER		-- milliseconds: the grace window is short
 );
 CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
 

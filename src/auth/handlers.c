@@ -173,19 +173,29 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 	char			 app_id[GH_ID_LEN + 1], mem_id[GH_ID_LEN + 1];
 	char			 sid[GH_ID_LEN + 1], fresh[GH_PASSWORD_HASH_MAX];
 	const char		*client_id;
-	int			 rehash;
+	struct gh_problem	 p = { NULL };
+	int			 rehash, bad;
 	enum gh_err		 er;
 
 	memset(&tok, 0, sizeof(tok));
 	memset(&login, 0, sizeof(login));
 	fresh[0] = '\0';
-	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+	/* The either-or rule joins the table's findings in one answer. */
+	bad = gh_json_fields(req->json, fields, NFIELDS(fields), v, &p) != GH_OK;
+	if (v[EMAIL].present && v[USERNAME].present) {
+		gh_problem_param(&p, "body", "username", "exclusive",
+		    "email or username, not both", NULL);
+		bad = 1;
+	} else if (!v[EMAIL].present && !v[USERNAME].present) {
+		gh_problem_param(&p, "body", "email", "required", "string",
+		    NULL);
+		bad = 1;
+	}
+	if (bad) {
+		gh_problem_send_invalid(&p, res);
+		gh_problem_free(&p);
 		return GH_OK;
-	if (v[EMAIL].present && v[USERNAME].present)
-		return invalid_one(res, "username", "exclusive",
-		    "email or username, not both");
-	if (!v[EMAIL].present && !v[USERNAME].present)
-		return invalid_one(res, "email", "required", "string");
+	}
 	if (!application(req, res, &v[CLIENT], app_id, &client_id))
 		return GH_OK;
 	er = gh_store_user_login(srv->db, app_id, v[EMAIL].present ? "email" :
@@ -242,8 +252,10 @@ enum gh_err
 auth_refresh(struct gh_req *req, struct gh_res *res)
 {
 	static const struct gh_json_field fields[] = {
+		/* Any string: one that is not a token of ours is the 401
+		 * invalid_token of every other unknown token. */
 		{ "refresh_token", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET,
-		    1, 512, gh_check_token_chars, "refresh token" },
+		    1, 512, NULL, NULL },
 	};
 	struct gh_json_value	 v[NFIELDS(fields)];
 	struct gh_tokens	 tok;
@@ -312,7 +324,7 @@ auth_me_patch(struct gh_req *req, struct gh_res *res)
 	static const struct gh_json_field fields[GH_P__MAX] = {
 		NAME("display_name"),
 		{ "avatar_url", GH_JSON_STRING, GH_F_NULLABLE, 10, 2048,
-		    gh_check_url, "http or https URL" },
+		    gh_check_url, "url" },
 		F_USERNAME(0),
 		NAME("given_name"),
 		NAME("family_name"),
