@@ -35,19 +35,18 @@ sign_access(struct gh_req *req, const char *user_id, const char *client_id,
 }
 
 static enum gh_err
-new_refresh(struct gh_req *req, const char *session_id, const char *parent,
-    int64_t now, struct gh_tokens *out)
+new_refresh(struct gh_req *req, const char *session_id,
+    const unsigned char *parent_hash, int64_t now, struct gh_tokens *out)
 {
 	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
-	char		 id[GH_ID_LEN + 1];
 	struct gh_stmt	*st;
 	enum gh_err	 er;
 
 	if ((er = gh_token_opaque_new(out->refresh_token, hash)) != GH_OK)
 		return er;
-	gh_id_new(id);
-	st = gh_db_prepare(req->srv->db, GH_STMT_REFRESH_INSERT, "ttbtii", id,
-	    session_id, hash, sizeof(hash), parent, now,
+	st = gh_db_prepare(req->srv->db, GH_STMT_REFRESH_INSERT, "btbii", hash,
+	    sizeof(hash), session_id, parent_hash,
+	    (size_t)(parent_hash != NULL ? GH_TOKEN_HASH_BYTES : 0), now,
 	    now + req->srv->cfg.refresh_ttl);
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
@@ -87,7 +86,6 @@ gh_session_revoke(struct gh_req *req, const char *session_id,
 
 /* What the refresh needs of the token's row, copied out of SQLite. */
 struct found {
-	char		 id[GH_ID_LEN + 1];
 	char		 session_id[GH_ID_LEN + 1];
 	char		 user_id[GH_ID_LEN + 1];
 	char		 client_id[128];
@@ -115,21 +113,20 @@ find(struct gh_req *req, const unsigned char hash[GH_TOKEN_HASH_BYTES],
 		gh_stmt_reset(st);
 		return rc == GH_STEP_DONE ? GH_ENOTFOUND : GH_EDB;
 	}
-	snprintf(f->id, sizeof(f->id), "%s", gh_stmt_col_text(st, 0));
 	snprintf(f->session_id, sizeof(f->session_id), "%s",
-	    gh_stmt_col_text(st, 1));
-	f->expires_at = gh_stmt_col_int(st, 2);
-	f->used_at_ms = gh_stmt_col_is_null(st, 3) ? -1 :
-	    gh_stmt_col_int(st, 3);
-	f->revoked = !gh_stmt_col_is_null(st, 4);
-	snprintf(f->user_id, sizeof(f->user_id), "%s", gh_stmt_col_text(st, 5));
-	status = gh_stmt_col_text(st, 6);
+	    gh_stmt_col_text(st, 0));
+	f->expires_at = gh_stmt_col_int(st, 1);
+	f->used_at_ms = gh_stmt_col_is_null(st, 2) ? -1 :
+	    gh_stmt_col_int(st, 2);
+	f->revoked = !gh_stmt_col_is_null(st, 3);
+	snprintf(f->user_id, sizeof(f->user_id), "%s", gh_stmt_col_text(st, 4));
+	status = gh_stmt_col_text(st, 5);
 	f->active = status != NULL && strcmp(status, "active") == 0;
 	snprintf(f->client_id, sizeof(f->client_id), "%s",
-	    gh_stmt_col_text(st, 7));
+	    gh_stmt_col_text(st, 6));
 	snprintf(f->application_id, sizeof(f->application_id), "%s",
-	    gh_stmt_col_text(st, 8));
-	snprintf(f->amr, sizeof(f->amr), "%s", gh_stmt_col_text(st, 9));
+	    gh_stmt_col_text(st, 7));
+	snprintf(f->amr, sizeof(f->amr), "%s", gh_stmt_col_text(st, 8));
 	gh_stmt_reset(st);
 	return GH_OK;
 }
@@ -197,15 +194,12 @@ gh_session_refresh(struct gh_req *req, const char *token, size_t len,
 		return GH_EAUTH;
 	}
 	if (f.used_at_ms < 0) {
-		st = gh_db_prepare(db, GH_STMT_REFRESH_MARK_USED, "ti", f.id,
-		    now_ms);
+		st = gh_db_prepare(db, GH_STMT_REFRESH_MARK_USED, "bi", hash,
+		    sizeof(hash), now_ms);
 		if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK)
 			goto fail;
 	}
-	if ((er = new_refresh(req, f.session_id, f.id, now, out)) != GH_OK)
-		goto fail;
-	st = gh_db_prepare(db, GH_STMT_SESSION_TOUCH, "ti", f.session_id, now);
-	if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK ||
+	if ((er = new_refresh(req, f.session_id, hash, now, out)) != GH_OK ||
 	    (er = gh_db_commit(db)) != GH_OK)
 		goto fail;
 	return sign_access(req, f.user_id, f.client_id, f.session_id, f.amr,

@@ -59,8 +59,8 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " WHERE m.user_id = ?1 ORDER BY m.id",
 	[GH_STMT_SESSION_INSERT] =
 	    "INSERT INTO sessions (id, user_id, application_id,"
-	    " active_membership_id, ip, user_agent, created_at,"
-	    " last_active_at, amr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+	    " active_membership_id, ip, user_agent, created_at, amr)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[GH_STMT_SESSION_STATE] =
 	    "SELECT s.revoked_at, s.user_id, u.status, a.client_id,"
 	    " s.active_membership_id, s.application_id"
@@ -70,14 +70,11 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_SESSION_REVOKE] =
 	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
 	    " WHERE id = ?1 AND revoked_at IS NULL",
-	[GH_STMT_SESSION_TOUCH] =
-	    "UPDATE sessions SET last_active_at = ?2 WHERE id = ?1",
 	[GH_STMT_REFRESH_INSERT] =
-	    "INSERT INTO refresh_tokens (id, session_id, token_hash,"
-	    " parent_id, created_at, expires_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "INSERT INTO refresh_tokens (token_hash, session_id, parent_hash,"
+	    " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[GH_STMT_REFRESH_BY_HASH] =
-	    "SELECT r.id, r.session_id, r.expires_at, r.used_at_ms,"
+	    "SELECT r.session_id, r.expires_at, r.used_at_ms,"
 	    " s.revoked_at, s.user_id, u.status, a.client_id,"
 	    " s.application_id, s.amr"
 	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
@@ -86,7 +83,7 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " WHERE r.token_hash = ?1",
 	[GH_STMT_REFRESH_MARK_USED] =
 	    "UPDATE refresh_tokens SET used_at_ms = ?2"
-	    " WHERE id = ?1 AND used_at_ms IS NULL",
+	    " WHERE token_hash = ?1 AND used_at_ms IS NULL",
 	[GH_STMT_KEY_INSERT] =
 	    "INSERT INTO signing_keys (kid, public_key, sealed_secret,"
 	    " created_at) VALUES (?1, ?2, ?3, ?4)",

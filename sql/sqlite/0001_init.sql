@@ -81,23 +81,23 @@ CREATE TABLE sessions (
 	ip		TEXT,
 	user_agent	TEXT,
 	created_at	INTEGER NOT NULL,
-	last_active_at	INTEGER NOT NULL,
 	revoked_at	INTEGER,
 	revoke_reason	TEXT
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 
--- Only a SHA-256 of each refresh token is kept.
+-- Only a SHA-256 of each refresh token is kept, and it is the key: a
+-- rotation touches this table's two pages and one index page, no more.
+-- A session's last activity is its newest token's created_at.
 CREATE TABLE refresh_tokens (
-	id		TEXT PRIMARY KEY,
+	token_hash	BLOB PRIMARY KEY,
 	session_id	TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-	token_hash	BLOB NOT NULL UNIQUE,
-	parent_id	TEXT,
+	parent_hash	BLOB,
 	created_at	INTEGER NOT NULL,
 	expires_at	INTEGER NOT NULL,
 	used_at_ms	INTEGER		-- milliseconds: the grace window is short
-);
-CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id, created_at);
 
 -- Ed25519 signing keys; the secret half sealed with the installation key.
 CREATE TABLE signing_keys (
