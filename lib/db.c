@@ -107,6 +107,8 @@ gh_db_close(struct gh_db *db)
 	free(db);
 }
 
+static enum gh_err	run(struct gh_db *, enum gh_stmt_id);
+
 /*
  * Durable writes wait for the WAL to reach the disk at commit; relaxed ones
  * (session bookkeeping) only at checkpoints. Both survive a killed process:
@@ -124,13 +126,13 @@ gh_db_begin(struct gh_db *db, enum gh_db_durability d)
 			return er;
 		db->sync_full = want_full;
 	}
-	return exec(db, "BEGIN IMMEDIATE");
+	return run(db, GH_STMT_BEGIN_WRITE);
 }
 
 enum gh_err
 gh_db_begin_read(struct gh_db *db)
 {
-	return exec(db, "BEGIN");
+	return run(db, GH_STMT_BEGIN_READ);
 }
 
 /*
@@ -171,7 +173,7 @@ gh_db_commit(struct gh_db *db)
 {
 	enum gh_err	 er;
 
-	if ((er = exec(db, "COMMIT")) == GH_OK)
+	if ((er = run(db, GH_STMT_COMMIT)) == GH_OK)
 		checkpoint_now_and_then(db);
 	return er;
 }
@@ -180,7 +182,7 @@ void
 gh_db_rollback(struct gh_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
-		(void)exec(db, "ROLLBACK");
+		(void)run(db, GH_STMT_ROLLBACK);
 }
 
 struct gh_stmt *
@@ -201,6 +203,15 @@ gh_db_stmt(struct gh_db *db, enum gh_stmt_id id)
 	sqlite3_reset(s->st);
 	sqlite3_clear_bindings(s->st);
 	return s;
+}
+
+/* A statement without parameters or rows (transaction control). */
+static enum gh_err
+run(struct gh_db *db, enum gh_stmt_id id)
+{
+	struct gh_stmt	*s = gh_db_stmt(db, id);
+
+	return s != NULL ? gh_stmt_exec(s) : GH_EDB;
 }
 
 static enum gh_err

@@ -16,6 +16,11 @@ struct gh_db;
 struct gh_stmt;
 
 enum gh_stmt_id {
+	/* Transaction control, prepared once like the rest. */
+	GH_STMT_BEGIN_WRITE,
+	GH_STMT_BEGIN_READ,
+	GH_STMT_COMMIT,
+	GH_STMT_ROLLBACK,
 	GH_STMT_PING,
 	GH_STMT_APP_BY_CLIENT_ID,
 	GH_STMT_USER_INSERT,

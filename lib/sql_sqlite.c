@@ -3,6 +3,11 @@
 #include "sql.h"
 
 const char *const gh_sql_sqlite[GH_STMT__MAX] = {
+	/* A writer takes the write lock first: no deadlock upgrading. */
+	[GH_STMT_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[GH_STMT_BEGIN_READ] = "BEGIN",
+	[GH_STMT_COMMIT] = "COMMIT",
+	[GH_STMT_ROLLBACK] = "ROLLBACK",
 	[GH_STMT_PING] = "SELECT count(*) FROM schema_migrations",
 	[GH_STMT_APP_BY_CLIENT_ID] =
 	    "SELECT id FROM applications WHERE client_id = ?1",
