@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -37,18 +38,6 @@ io_write(struct gh_io *io, const char *buf, size_t len)
 	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
 }
 
-/* A copy of a server variable, cut to max bytes (header values are
- * attacker-sized; we never need more than this of them). */
-static char *
-dup_param(struct gh_io *io, const char *name, size_t max)
-{
-	const char	*v = gh_io_param(io, name);
-
-	if (v == NULL)
-		return NULL;
-	return strndup(v, max);
-}
-
 enum gh_err
 gh_http_parse_length(const char *s, int64_t *out)
 {
@@ -74,9 +63,8 @@ id_char(char c)
 }
 
 static void
-request_id(struct gh_req *req, struct gh_io *io)
+request_id(struct gh_req *req, const char *in)
 {
-	const char	*in = gh_io_param(io, "HTTP_X_REQUEST_ID");
 	unsigned char	 rnd[12];
 	size_t		 i;
 
@@ -93,42 +81,81 @@ request_id(struct gh_req *req, struct gh_io *io)
 	    sizeof(rnd));
 }
 
+/* The CGI/1.1 variables a request is built from (RFC 3875 §4.1). */
+enum var {
+	V_METHOD, V_URI, V_SCRIPT, V_PATH_INFO, V_QUERY, V_CONTENT_TYPE,
+	V_CONTENT_LENGTH, V_AUTHORIZATION, V_REDIRECT_AUTHORIZATION,
+	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V__MAX
+};
+
+static const char *const var_names[V__MAX] = {
+	"REQUEST_METHOD", "REQUEST_URI", "SCRIPT_NAME", "PATH_INFO",
+	"QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_AUTHORIZATION",
+	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "REMOTE_ADDR",
+	"HTTP_X_REQUEST_ID",
+};
+
+/* One pass over the environment instead of a lookup (a scan) per name. */
+static void
+read_vars(struct gh_io *io, const char *v[V__MAX])
+{
+	char		**env = io->fcgi != NULL ? io->fcgi->envp : environ;
+	const char	*eq;
+	size_t		 i, n;
+
+	memset(v, 0, V__MAX * sizeof(v[0]));
+	for (; env != NULL && *env != NULL; env++) {
+		if ((eq = strchr(*env, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *env);
+		for (i = 0; i < V__MAX; i++)
+			if (v[i] == NULL && strncmp(*env, var_names[i], n) == 0 &&
+			    var_names[i][n] == '\0') {
+				v[i] = eq + 1;
+				break;
+			}
+	}
+}
+
+/* A copy cut to max bytes (header values are attacker-sized; we never
+ * need more than this of them). */
+static char *
+dup_var(const char *v, size_t max)
+{
+	return v != NULL ? strndup(v, max) : NULL;
+}
+
 enum gh_err
 gh_http_req_init(struct gh_req *req, struct gh_io *io)
 {
-	const char	*uri, *q, *script, *info;
+	const char	*v[V__MAX], *q;
 	size_t		 plen;
 
-	request_id(req, io);
-	if ((req->method = dup_param(io, "REQUEST_METHOD", 16)) == NULL)
-		req->method = strdup("GET");
-	if ((uri = gh_io_param(io, "REQUEST_URI")) != NULL) {
-		q = strchr(uri, '?');
-		plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
-		req->uri_path = strndup(uri, plen < 4096 ? plen : 4096);
+	read_vars(io, v);
+	request_id(req, v[V_REQUEST_ID]);
+	req->method = strndup(v[V_METHOD] != NULL ? v[V_METHOD] : "GET", 16);
+	if (v[V_URI] != NULL) {
+		q = strchr(v[V_URI], '?');
+		plen = q != NULL ? (size_t)(q - v[V_URI]) : strlen(v[V_URI]);
+		req->uri_path = strndup(v[V_URI], plen < 4096 ? plen : 4096);
 		req->query = strndup(q != NULL ? q + 1 : "", 8192);
 	} else {	/* RFC 3875 servers need not send REQUEST_URI */
-		script = gh_io_param(io, "SCRIPT_NAME");
-		info = gh_io_param(io, "PATH_INFO");
-		plen = strlen(script ? script : "") + strlen(info ? info : "");
-		if ((req->uri_path = malloc(plen + 1)) != NULL)
-			snprintf(req->uri_path, plen + 1, "%s%s",
-			    script ? script : "", info ? info : "");
-		req->query = dup_param(io, "QUERY_STRING", 8192);
-		if (req->query == NULL)
-			req->query = strdup("");
+		if (asprintf(&req->uri_path, "%.2048s%.2048s",
+		    v[V_SCRIPT] != NULL ? v[V_SCRIPT] : "",
+		    v[V_PATH_INFO] != NULL ? v[V_PATH_INFO] : "") < 0)
+			req->uri_path = NULL;
+		req->query = strndup(v[V_QUERY] != NULL ? v[V_QUERY] : "", 8192);
 	}
-	req->content_type = dup_param(io, "CONTENT_TYPE", 256);
-	req->authorization = dup_param(io, "HTTP_AUTHORIZATION", 8192);
-	if (req->authorization == NULL)	/* Apache after a rewrite */
-		req->authorization = dup_param(io,
-		    "REDIRECT_HTTP_AUTHORIZATION", 8192);
-	req->user_agent = dup_param(io, "HTTP_USER_AGENT", 512);
-	req->remote_addr = dup_param(io, "REMOTE_ADDR", 64);
+	req->script_name = dup_var(v[V_SCRIPT], 1024);
+	req->content_type = dup_var(v[V_CONTENT_TYPE], 256);
+	req->authorization = dup_var(v[V_AUTHORIZATION] != NULL ?
+	    v[V_AUTHORIZATION] : v[V_REDIRECT_AUTHORIZATION], 8192);
+	req->user_agent = dup_var(v[V_USER_AGENT], 512);
+	req->remote_addr = dup_var(v[V_REMOTE_ADDR], 64);
 	if (req->method == NULL || req->uri_path == NULL || req->query == NULL)
 		return GH_ENOMEM;
-	if (gh_http_parse_length(gh_io_param(io, "CONTENT_LENGTH"),
-	    &req->content_length) != GH_OK)
+	if (gh_http_parse_length(v[V_CONTENT_LENGTH], &req->content_length) !=
+	    GH_OK)
 		return GH_EINVAL;
 	return GH_OK;
 }
@@ -162,6 +189,7 @@ gh_http_req_free(struct gh_req *req)
 
 	free(req->method);
 	free(req->uri_path);
+	free(req->script_name);
 	free(req->path);
 	free(req->query);
 	free(req->content_type);

@@ -32,6 +32,7 @@ struct gh_req {
 	char		 request_id[40];
 	char		*method;
 	char		*uri_path;	/* path part of REQUEST_URI, as sent */
+	char		*script_name;	/* SCRIPT_NAME; NULL when absent */
 	char		*path;		/* relative to the program's mount */
 	char		*query;		/* "" when absent */
 	char		*content_type;	/* NULL when absent */

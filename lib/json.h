@@ -81,6 +81,13 @@ int		 gh_json_take(struct gh_req *, struct gh_res *,
 /* Number of UTF-8 code points in s[0..len), or -1 when not valid UTF-8. */
 int64_t		 gh_json_utf8_count(const char *s, size_t len);
 
+/* Adds a member under a literal name: json-c neither copies the name nor
+ * looks for an existing member of that name, which building every response
+ * would otherwise pay for per field. Takes ownership of val. */
+#define gh_json_add(obj, literal_name, val) \
+	json_object_object_add_ex((obj), "" literal_name "", (val), \
+	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
+
 /* Serialises obj compactly; borrowed string valid while obj lives. */
 const char	*gh_json_string(json_object *obj, size_t *len);
 

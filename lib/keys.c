@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "json.h"
 #include "keys.h"
 #include "log.h"
 
@@ -175,18 +176,18 @@ gh_keys_jwks(const struct gh_keyring *ring)
 		sodium_bin2base64(x, sizeof(x), ring->keys[i].pk,
 		    sizeof(ring->keys[i].pk), B64URL);
 		k = json_object_new_object();
-		json_object_object_add(k, "kty", json_object_new_string("OKP"));
-		json_object_object_add(k, "crv",
+		gh_json_add(k, "kty", json_object_new_string("OKP"));
+		gh_json_add(k, "crv",
 		    json_object_new_string("Ed25519"));
-		json_object_object_add(k, "kid",
+		gh_json_add(k, "kid",
 		    json_object_new_string(ring->keys[i].kid));
-		json_object_object_add(k, "x", json_object_new_string(x));
-		json_object_object_add(k, "use", json_object_new_string("sig"));
-		json_object_object_add(k, "alg",
+		gh_json_add(k, "x", json_object_new_string(x));
+		gh_json_add(k, "use", json_object_new_string("sig"));
+		gh_json_add(k, "alg",
 		    json_object_new_string("EdDSA"));
 		json_object_array_add(arr, k);
 	}
-	json_object_object_add(doc, "keys", arr);
+	gh_json_add(doc, "keys", arr);
 	return doc;
 }
 

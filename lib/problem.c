@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "json.h"
 #include "problem.h"
 
 /* Titles for the stable codes; a code without one gets the HTTP reason. */
@@ -51,14 +52,14 @@ gh_problem(struct gh_res *res, int status, const char *code,
 
 	snprintf(type, sizeof(type), "urn:gatehouse:problem:%s", code);
 	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string(type));
-	json_object_object_add(o, "title",
+	gh_json_add(o, "type", json_object_new_string(type));
+	gh_json_add(o, "title",
 	    json_object_new_string(title_of(code, status)));
-	json_object_object_add(o, "status", json_object_new_int(status));
+	gh_json_add(o, "status", json_object_new_int(status));
 	if (detail != NULL)
-		json_object_object_add(o, "detail",
+		gh_json_add(o, "detail",
 		    json_object_new_string(detail));
-	json_object_object_add(o, "code", json_object_new_string(code));
+	gh_json_add(o, "code", json_object_new_string(code));
 	gh_res_json(res, status, o);
 	res->content_type = "application/problem+json";
 }
@@ -72,14 +73,14 @@ gh_problem_param(struct gh_problem *p, const char *in, const char *path,
 	if (p->invalid_params == NULL)
 		p->invalid_params = json_object_new_array();
 	e = json_object_new_object();
-	json_object_object_add(e, "in", json_object_new_string(in));
-	json_object_object_add(e, "path", json_object_new_string(path));
-	json_object_object_add(e, "type", json_object_new_string(type));
+	gh_json_add(e, "in", json_object_new_string(in));
+	gh_json_add(e, "path", json_object_new_string(path));
+	gh_json_add(e, "type", json_object_new_string(type));
 	if (expected != NULL)
-		json_object_object_add(e, "expected",
+		gh_json_add(e, "expected",
 		    json_object_new_string(expected));
 	if (received != NULL)
-		json_object_object_add(e, "received",
+		gh_json_add(e, "received",
 		    json_object_new_string(received));
 	json_object_array_add(p->invalid_params, e);
 }
@@ -101,7 +102,7 @@ gh_problem_send_invalid(struct gh_problem *p, struct gh_res *res)
 	    n == 1 ? "" : "s");
 	gh_problem(res, 400, "validation_failed", detail);
 	if (p->invalid_params != NULL) {
-		json_object_object_add(res->json, "invalid_params",
+		gh_json_add(res->json, "invalid_params",
 		    p->invalid_params);
 		p->invalid_params = NULL;
 	}

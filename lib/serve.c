@@ -288,8 +288,8 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 	enum gh_err		 er;
 	size_t			 i;
 
-	req->path = gh_router_relative(req->uri_path,
-	    gh_io_param(io, "SCRIPT_NAME"), srv->app->mount);
+	req->path = gh_router_relative(req->uri_path, req->script_name,
+	    srv->app->mount);
 	if (req->path == NULL) {
 		gh_problem(res, 404, "not_found", NULL);
 		return;

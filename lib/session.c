@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "db.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "serve.h"
 #include "session.h"
@@ -217,13 +218,13 @@ gh_tokens_json(const struct gh_tokens *t)
 {
 	json_object	*o = json_object_new_object();
 
-	json_object_object_add(o, "access_token",
+	gh_json_add(o, "access_token",
 	    json_object_new_string(t->access_token));
-	json_object_object_add(o, "refresh_token",
+	gh_json_add(o, "refresh_token",
 	    json_object_new_string(t->refresh_token));
-	json_object_object_add(o, "token_type",
+	gh_json_add(o, "token_type",
 	    json_object_new_string("Bearer"));
-	json_object_object_add(o, "expires_in",
+	gh_json_add(o, "expires_in",
 	    json_object_new_int64(t->expires_in));
 	return o;
 }

@@ -270,14 +270,14 @@ enum { U_ID, U_APP, U_STATUS, U_USERNAME, U_DISPLAY, U_AVATAR, U_BANNER,
 static void
 add_public(json_object *o, struct gh_stmt *st)
 {
-	json_object_object_add(o, "id", text_or_null(st, U_ID));
-	json_object_object_add(o, "username", text_or_null(st, U_USERNAME));
-	json_object_object_add(o, "display_name", text_or_null(st, U_DISPLAY));
-	json_object_object_add(o, "avatar_url", text_or_null(st, U_AVATAR));
-	json_object_object_add(o, "banner_url", text_or_null(st, U_BANNER));
-	json_object_object_add(o, "is_bot",
+	gh_json_add(o, "id", text_or_null(st, U_ID));
+	gh_json_add(o, "username", text_or_null(st, U_USERNAME));
+	gh_json_add(o, "display_name", text_or_null(st, U_DISPLAY));
+	gh_json_add(o, "avatar_url", text_or_null(st, U_AVATAR));
+	gh_json_add(o, "banner_url", text_or_null(st, U_BANNER));
+	gh_json_add(o, "is_bot",
 	    json_object_new_boolean(gh_stmt_col_int(st, U_BOT) != 0));
-	json_object_object_add(o, "created_at", time_or_null(st, U_CREATED));
+	gh_json_add(o, "created_at", time_or_null(st, U_CREATED));
 }
 
 static enum gh_err
@@ -317,31 +317,12 @@ gh_store_user_public(struct gh_db *db, const char *user_id, json_object **out)
 	return GH_OK;
 }
 
-static enum gh_err
-add_list(struct gh_db *db, enum gh_stmt_id id, const char *user_id,
-    json_object *arr, void (*row)(json_object *, struct gh_stmt *))
-{
-	struct gh_stmt	*st;
-	enum gh_step	 rc;
-	json_object	*o;
-
-	if ((st = gh_db_prepare(db, id, "t", user_id)) == NULL)
-		return GH_EDB;
-	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
-		o = json_object_new_object();
-		row(o, st);
-		json_object_array_add(arr, o);
-	}
-	gh_stmt_reset(st);
-	return rc == GH_STEP_DONE ? GH_OK : GH_EDB;
-}
-
 static void
 credential_row(json_object *o, struct gh_stmt *st)
 {
-	json_object_object_add(o, "id", text_or_null(st, 0));
-	json_object_object_add(o, "email", text_or_null(st, 1));
-	json_object_object_add(o, "email_verified_at", time_or_null(st, 2));
+	gh_json_add(o, "id", text_or_null(st, 1));
+	gh_json_add(o, "email", text_or_null(st, 2));
+	gh_json_add(o, "email_verified_at", time_or_null(st, 3));
 }
 
 static void
@@ -349,13 +330,39 @@ membership_row(json_object *o, struct gh_stmt *st)
 {
 	json_object	*acct = json_object_new_object();
 
-	json_object_object_add(o, "id", text_or_null(st, 0));
-	json_object_object_add(o, "account_id", text_or_null(st, 1));
-	json_object_object_add(o, "role", text_or_null(st, 2));
-	json_object_object_add(acct, "id", text_or_null(st, 1));
-	json_object_object_add(acct, "name", text_or_null(st, 3));
-	json_object_object_add(acct, "avatar_url", text_or_null(st, 4));
-	json_object_object_add(o, "account", acct);
+	gh_json_add(o, "id", text_or_null(st, 1));
+	gh_json_add(o, "account_id", text_or_null(st, 2));
+	gh_json_add(o, "role", text_or_null(st, 3));
+	gh_json_add(acct, "id", text_or_null(st, 2));
+	gh_json_add(acct, "name", text_or_null(st, 4));
+	gh_json_add(acct, "avatar_url", text_or_null(st, 5));
+	gh_json_add(o, "account", acct);
+}
+
+/* credentials[] and memberships[] from GH_STMT_PROFILE_LISTS. */
+static enum gh_err
+add_lists(struct gh_db *db, const char *user_id, json_object *creds,
+    json_object *mems)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+	json_object	*o;
+	int		 email;
+
+	if ((st = gh_db_prepare(db, GH_STMT_PROFILE_LISTS, "t", user_id)) ==
+	    NULL)
+		return GH_EDB;
+	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		o = json_object_new_object();
+		email = gh_stmt_col_int(st, 0) == 0;
+		if (email)
+			credential_row(o, st);
+		else
+			membership_row(o, st);
+		json_object_array_add(email ? creds : mems, o);
+	}
+	gh_stmt_reset(st);
+	return rc == GH_STEP_DONE ? GH_OK : GH_EDB;
 }
 
 enum gh_err
@@ -371,33 +378,30 @@ gh_store_user_profile(struct gh_db *db, const char *user_id,
 		return er;
 	p = json_object_new_object();
 	add_public(p, st);
-	json_object_object_add(p, "application_id", text_or_null(st, U_APP));
-	json_object_object_add(p, "status", text_or_null(st, U_STATUS));
+	gh_json_add(p, "application_id", text_or_null(st, U_APP));
+	gh_json_add(p, "status", text_or_null(st, U_STATUS));
 	ident = json_object_new_object();
-	json_object_object_add(ident, "given_name", text_or_null(st, U_GIVEN));
-	json_object_object_add(ident, "family_name",
+	gh_json_add(ident, "given_name", text_or_null(st, U_GIVEN));
+	gh_json_add(ident, "family_name",
 	    text_or_null(st, U_FAMILY));
-	json_object_object_add(ident, "locale", text_or_null(st, U_LOCALE));
-	json_object_object_add(ident, "timezone", text_or_null(st, U_TZ));
-	json_object_object_add(ident, "preferred_language",
+	gh_json_add(ident, "locale", text_or_null(st, U_LOCALE));
+	gh_json_add(ident, "timezone", text_or_null(st, U_TZ));
+	gh_json_add(ident, "preferred_language",
 	    text_or_null(st, U_LANG));
-	json_object_object_add(p, "identity", ident);
+	gh_json_add(p, "identity", ident);
 	gh_stmt_reset(st);
 	creds = json_object_new_array();
 	mems = json_object_new_array();
-	json_object_object_add(p, "credentials", creds);
-	json_object_object_add(p, "memberships", mems);
-	if ((er = add_list(db, GH_STMT_EMAILS_BY_USER, user_id, creds,
-	    credential_row)) != GH_OK ||
-	    (er = add_list(db, GH_STMT_MEMBERSHIPS_BY_USER, user_id, mems,
-	    membership_row)) != GH_OK) {
+	gh_json_add(p, "credentials", creds);
+	gh_json_add(p, "memberships", mems);
+	if ((er = add_lists(db, user_id, creds, mems)) != GH_OK) {
 		json_object_put(p);
 		return er;
 	}
-	json_object_object_add(p, "active_membership",
+	gh_json_add(p, "active_membership",
 	    active_membership != NULL && *active_membership != '\0' ?
 	    json_object_new_string(active_membership) : NULL);
-	json_object_object_add(p, "mfa_enabled", json_object_new_boolean(0));
+	gh_json_add(p, "mfa_enabled", json_object_new_boolean(0));
 	*out = p;
 	return GH_OK;
 }

@@ -50,20 +50,20 @@ gh_token_sign(const struct gh_key *key, const struct gh_claims *c, char **out)
 	if (!key->has_sk)
 		return GH_ECRYPTO;
 	hdr = json_object_new_object();
-	json_object_object_add(hdr, "alg", json_object_new_string("EdDSA"));
-	json_object_object_add(hdr, "typ", json_object_new_string("JWT"));
-	json_object_object_add(hdr, "kid", json_object_new_string(key->kid));
+	gh_json_add(hdr, "alg", json_object_new_string("EdDSA"));
+	gh_json_add(hdr, "typ", json_object_new_string("JWT"));
+	gh_json_add(hdr, "kid", json_object_new_string(key->kid));
 	pl = json_object_new_object();
-	json_object_object_add(pl, "iss", json_object_new_string(c->iss));
-	json_object_object_add(pl, "sub", json_object_new_string(c->sub));
-	json_object_object_add(pl, "aud", json_object_new_string(c->aud));
-	json_object_object_add(pl, "exp", json_object_new_int64(c->exp));
-	json_object_object_add(pl, "iat", json_object_new_int64(c->iat));
-	json_object_object_add(pl, "sid", json_object_new_string(c->sid));
+	gh_json_add(pl, "iss", json_object_new_string(c->iss));
+	gh_json_add(pl, "sub", json_object_new_string(c->sub));
+	gh_json_add(pl, "aud", json_object_new_string(c->aud));
+	gh_json_add(pl, "exp", json_object_new_int64(c->exp));
+	gh_json_add(pl, "iat", json_object_new_int64(c->iat));
+	gh_json_add(pl, "sid", json_object_new_string(c->sid));
 	amr = json_object_new_array();
 	for (i = 0; i < c->namr; i++)
 		json_object_array_add(amr, json_object_new_string(c->amr[i]));
-	json_object_object_add(pl, "amr", amr);
+	gh_json_add(pl, "amr", amr);
 	hs = gh_json_string(hdr, &hl);
 	ps = gh_json_string(pl, &pl_len);
 	if ((h64 = b64_encode((const unsigned char *)hs, hl)) == NULL ||

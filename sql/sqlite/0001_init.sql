@@ -44,7 +44,7 @@ CREATE TABLE emails (
 	created_at	INTEGER NOT NULL,
 	UNIQUE (application_id, email_norm)
 );
-CREATE INDEX emails_user ON emails(user_id);
+CREATE INDEX emails_user ON emails(user_id, id);
 
 CREATE TABLE passwords (
 	user_id		TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
@@ -69,7 +69,7 @@ CREATE TABLE memberships (
 	created_at	INTEGER NOT NULL,
 	UNIQUE (account_id, user_id)
 );
-CREATE INDEX memberships_user ON memberships(user_id);
+CREATE INDEX memberships_user ON memberships(user_id, id);
 
 -- One session per refresh-token family.
 CREATE TABLE sessions (
