@@ -10,6 +10,7 @@
 #include "http.h"
 #include "http_io.h"
 #include "json.h"
+#include "url.h"
 
 const char *
 gh_io_param(struct gh_io *io, const char *name)
@@ -222,50 +223,19 @@ gh_req_param(const struct gh_req *req, const char *name)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 gh_req_query(const struct gh_req *req, const char *name)
 {
-	const char	*p = req->query, *end, *v;
-	size_t		 n = strlen(name), i;
-	char		*out, *o;
-	int		 hi, lo;
+	const char	*p = req->query, *end;
+	size_t		 n = strlen(name);
 
 	while (p != NULL && *p != '\0') {
-		end = strchr(p, '&');
-		if (end == NULL)
+		if ((end = strchr(p, '&')) == NULL)
 			end = p + strlen(p);
 		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
-		    p[n] == '=') {
-			v = p + n + 1;
-			if ((out = malloc((size_t)(end - v) + 1)) == NULL)
-				return NULL;
-			for (i = 0, o = out; v + i < end; i++) {
-				if (v[i] == '+')
-					*o++ = ' ';
-				else if (v[i] == '%' && v + i + 2 < end &&
-				    (hi = hexval(v[i + 1])) >= 0 &&
-				    (lo = hexval(v[i + 2])) >= 0 &&
-				    (hi | lo) != 0) {
-					*o++ = (char)(hi * 16 + lo);
-					i += 2;
-				} else
-					*o++ = v[i];
-			}
-			*o = '\0';
-			return out;
-		}
+		    p[n] == '=')
+			return gh_url_decode(p + n + 1, (size_t)(end - p) - n - 1,
+			    GH_URL_PLUS_SPACE);
 		p = *end == '&' ? end + 1 : end;
 	}
 	return NULL;

@@ -2,48 +2,7 @@
 #include <string.h>
 
 #include "router.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes one segment; NULL when malformed or when it would hide a
- * '/' or NUL inside a parameter. */
-static char *
-decode_segment(const char *s, size_t len)
-{
-	char	*out, *o;
-	size_t	 i;
-	int	 hi, lo;
-
-	if ((out = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0, o = out; i < len; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
-		    (lo = hexval(s[i + 2])) < 0 || (hi == 0 && lo == 0) ||
-		    (hi == 2 && lo == 15))
-			goto bad;
-		*o++ = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
+#include "url.h"
 
 /* Matches one route pattern against path; fills params on success. */
 static int
@@ -65,7 +24,7 @@ match(const char *pat, const char *path, struct gh_route_result *r)
 		slen = se != NULL ? (size_t)(se - path) : strlen(path);
 		if (plen > 2 && pat[0] == '{' && pat[plen - 1] == '}') {
 			if (slen == 0 || r->nparams == GH_ROUTE_PARAMS ||
-			    (v = decode_segment(path, slen)) == NULL)
+			    (v = gh_url_decode(path, slen, GH_URL_NO_SLASH)) == NULL)
 				return 0;
 			r->param_names[r->nparams] = pat + 1;
 			r->params[r->nparams++] = v;

@@ -1,0 +1,48 @@
+#include <stdlib.h>
+
+#include "url.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+gh_url_decode(const char *s, size_t len, unsigned flags)
+{
+	char	*out, *o;
+	size_t	 i;
+	int	 hi, lo, c;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i < len; i++) {
+		if (s[i] == '+' && (flags & GH_URL_PLUS_SPACE)) {
+			*o++ = ' ';
+			continue;
+		}
+		if (s[i] != '%') {
+			*o++ = s[i];
+			continue;
+		}
+		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+			goto bad;
+		c = hi * 16 + lo;
+		if (c == 0 || (c == '/' && (flags & GH_URL_NO_SLASH)))
+			goto bad;
+		*o++ = (char)c;
+		i += 2;
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}

@@ -1,0 +1,17 @@
+/* Percent-decoding (RFC 3986 §2.1) for path segments and query values. */
+#ifndef GH_URL_H
+#define GH_URL_H
+
+#include <stddef.h>
+
+enum gh_url_flags {
+	GH_URL_PLUS_SPACE = 1 << 0,	/* '+' is a space (form encoding) */
+	GH_URL_NO_SLASH = 1 << 1,	/* refuse a decoded '/' */
+};
+
+/* Decodes s[0..len) into a new string (free()). NULL when an escape is
+ * malformed, when it would decode to NUL (or to '/' with GH_URL_NO_SLASH),
+ * or when memory runs out. */
+char	*gh_url_decode(const char *s, size_t len, unsigned flags);
+
+#endif
