@@ -110,7 +110,8 @@ read_vars(struct gh_io *io, const char *v[V__MAX])
 			continue;
 		n = (size_t)(eq - *env);
 		for (i = 0; i < V__MAX; i++)
-			if (v[i] == NULL && strncmp(*env, var_names[i], n) == 0 &&
+			if (v[i] == NULL && var_names[i][0] == (*env)[0] &&
+			    strncmp(*env, var_names[i], n) == 0 &&
 			    var_names[i][n] == '\0') {
 				v[i] = eq + 1;
 				break;

@@ -63,8 +63,8 @@ auth_result(struct gh_req *req, struct gh_res *res, int status,
 	    &profile)) != GH_OK)
 		return er;
 	o = json_object_new_object();
-	json_object_object_add(o, "tokens", gh_tokens_json(t));
-	json_object_object_add(o, "profile", profile);
+	gh_json_add(o, "tokens", gh_tokens_json(t));
+	gh_json_add(o, "profile", profile);
 	gh_res_json(res, status, o);
 	return GH_OK;
 }

@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "http.h"
+#include "json.h"
 #include "keys.h"
 #include "problem.h"
 #include "serve.h"
@@ -27,10 +28,10 @@ health(struct gh_req *req, struct gh_res *res)
 	}
 	o = json_object_new_object();
 	checks = json_object_new_object();
-	json_object_object_add(checks, "database",
+	gh_json_add(checks, "database",
 	    json_object_new_string("ok"));
-	json_object_object_add(o, "status", json_object_new_string("ok"));
-	json_object_object_add(o, "checks", checks);
+	gh_json_add(o, "status", json_object_new_string("ok"));
+	gh_json_add(o, "checks", checks);
 	gh_res_json(res, 200, o);
 	return GH_OK;
 }
