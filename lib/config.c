@@ -27,6 +27,7 @@ static const struct key {
 	S(db_path, ""),
 	S(secret_key_file, ""),
 	S(issuer, "http://127.0.0.1:8080"),
+	S(sign_in_url, "/ui/sign-in"),
 	I(access_ttl, 30, 86400, 900),
 	I(refresh_ttl, 60, 400LL * 86400, 30LL * 86400),
 	I(refresh_grace, 0, 86400 * 30, 10),

@@ -18,6 +18,7 @@ struct gh_config {
 	char		 db_path[GH_CONFIG_PATH_MAX];	/* "" = data_dir/gatehouse.db */
 	char		 secret_key_file[GH_CONFIG_PATH_MAX]; /* "" = data_dir/secret.key */
 	char		 issuer[256];
+	char		 sign_in_url[512];	/* where the authorizer sends browsers */
 	int64_t		 access_ttl;		/* seconds */
 	int64_t		 refresh_ttl;		/* seconds of inactivity */
 	int64_t		 refresh_grace;		/* seconds a rotated token still works */

@@ -46,6 +46,14 @@ enum gh_stmt_id {
 	GH_STMT_KEY_INSERT,
 	GH_STMT_KEYS_LIVE,
 	GH_STMT_ACTION_LOG_INSERT,
+	/* The authorizer's view of a signed-in user. */
+	GH_STMT_AUTHZ_IDENTITY,
+	/* Administration (the gatehouse command). */
+	GH_STMT_USERS_LIST,
+	GH_STMT_USER_FIND,
+	GH_STMT_USER_SET_STATUS,
+	GH_STMT_SESSIONS_REVOKE_USER,
+	GH_STMT_KEYS_RETIRE,
 	GH_STMT__MAX
 };
 

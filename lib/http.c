@@ -86,14 +86,14 @@ request_id(struct gh_req *req, const char *in)
 enum var {
 	V_METHOD, V_URI, V_SCRIPT, V_PATH_INFO, V_QUERY, V_CONTENT_TYPE,
 	V_CONTENT_LENGTH, V_AUTHORIZATION, V_REDIRECT_AUTHORIZATION,
-	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V__MAX
+	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V_ACCEPT, V__MAX
 };
 
 static const char *const var_names[V__MAX] = {
 	"REQUEST_METHOD", "REQUEST_URI", "SCRIPT_NAME", "PATH_INFO",
 	"QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_AUTHORIZATION",
 	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "REMOTE_ADDR",
-	"HTTP_X_REQUEST_ID",
+	"HTTP_X_REQUEST_ID", "HTTP_ACCEPT",
 };
 
 /* One pass over the environment instead of a lookup (a scan) per name. */
@@ -154,6 +154,7 @@ gh_http_req_init(struct gh_req *req, struct gh_io *io)
 	    v[V_AUTHORIZATION] : v[V_REDIRECT_AUTHORIZATION], 8192);
 	req->user_agent = dup_var(v[V_USER_AGENT], 512);
 	req->remote_addr = dup_var(v[V_REMOTE_ADDR], 64);
+	req->accept = dup_var(v[V_ACCEPT], 512);
 	if (req->method == NULL || req->uri_path == NULL || req->query == NULL)
 		return GH_ENOMEM;
 	if (gh_http_parse_length(v[V_CONTENT_LENGTH], &req->content_length) !=
@@ -201,6 +202,7 @@ gh_http_req_free(struct gh_req *req)
 	}
 	free(req->user_agent);
 	free(req->remote_addr);
+	free(req->accept);
 	if (req->body != NULL) {	/* may hold a password */
 		sodium_memzero(req->body, req->body_len);
 		free(req->body);

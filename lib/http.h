@@ -39,6 +39,7 @@ struct gh_req {
 	char		*authorization;
 	char		*user_agent;
 	char		*remote_addr;
+	char		*accept;	/* Accept, cut to 512 bytes */
 	char		*body;		/* NUL-terminated; body_len bytes */
 	size_t		 body_len;
 	int64_t		 content_length; /* 0 when absent or empty */

@@ -1,6 +1,7 @@
 /*
  * Routing on method + path relative to the program's mount. Route paths
  * are literal segments and {name} parameters: "/users/{id}/avatar".
+ * A route with method "*" and path "*" takes every request.
  */
 #ifndef GH_ROUTER_H
 #define GH_ROUTER_H

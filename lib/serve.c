@@ -159,60 +159,43 @@ unauthorized(struct gh_res *res, const char *code, const char *detail)
 		    "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
 }
 
-/* Bearer token (RFC 6750 §2.1) and a session that is still live. */
-static int
-authenticate(struct gh_server *srv, struct gh_req *req, struct gh_res *res)
+enum gh_err
+gh_server_authenticate(struct gh_server *srv, struct gh_req *req,
+    const char **code)
 {
 	const char		*h = req->authorization, *tok;
 	struct gh_claims	 c;
 	struct gh_stmt		*st;
 	enum gh_token_err	 rc;
-	int			 ok = 0;
+	enum gh_step		 step;
+	enum gh_err		 er = GH_EAUTH;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-		unauthorized(res, "unauthorized", "send an access token as "
-		    "Authorization: Bearer <token>");
-		return 0;
-	}
+	*code = "unauthorized";
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return GH_EAUTH;
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
 	rc = gh_server_verify(srv, tok, strlen(tok), &c);
-	if (rc == GH_TOKEN_EXPIRED) {
-		unauthorized(res, "token_expired", "the access token has "
-		    "expired; refresh it");
-		return 0;
-	}
-	if (rc != GH_TOKEN_OK) {
-		unauthorized(res, "invalid_token", NULL);
-		return 0;
-	}
+	*code = rc == GH_TOKEN_EXPIRED ? "token_expired" : "invalid_token";
+	if (rc != GH_TOKEN_OK)
+		return GH_EAUTH;
 	if ((st = gh_db_prepare(srv->db, GH_STMT_SESSION_STATE, "t",
-	    c.sid)) == NULL) {
-		gh_problem(res, 500, "internal_error", NULL);
-		return 0;
-	}
-	switch (gh_stmt_step(st)) {
-	case GH_STEP_ROW:
-		break;
-	case GH_STEP_DONE:
-		unauthorized(res, "invalid_token", NULL);
-		goto out;
-	default:
-		gh_problem(res, 500, "internal_error", NULL);
+	    c.sid)) == NULL)
+		return GH_EDB;
+	if ((step = gh_stmt_step(st)) != GH_STEP_ROW) {
+		er = step == GH_STEP_DONE ? GH_EAUTH : GH_EDB;
 		goto out;
 	}
 	if (!gh_stmt_col_is_null(st, 0)) {
-		unauthorized(res, "session_revoked", "this session has ended; "
-		    "sign in again");
+		*code = "session_revoked";
 		goto out;
 	}
 	if (strcmp(gh_stmt_col_text(st, 1), c.sub) != 0 ||
-	    strcmp(gh_stmt_col_text(st, 3), c.aud) != 0) {
-		unauthorized(res, "invalid_token", NULL);
+	    strcmp(gh_stmt_col_text(st, 3), c.aud) != 0)
 		goto out;
-	}
 	if (strcmp(gh_stmt_col_text(st, 2), "active") != 0) {
-		gh_problem(res, 403, "account_disabled", NULL);
+		*code = "account_disabled";
+		er = GH_EFORBIDDEN;
 		goto out;
 	}
 	snprintf(req->auth.user_id, sizeof(req->auth.user_id), "%s", c.sub);
@@ -224,10 +207,40 @@ authenticate(struct gh_server *srv, struct gh_req *req, struct gh_res *res)
 	    "%s", gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4));
 	req->auth.exp = c.exp;
 	req->authenticated = 1;
-	ok = 1;
+	*code = NULL;
+	er = GH_OK;
 out:
 	gh_stmt_reset(st);
-	return ok;
+	return er;
+}
+
+void
+gh_server_refuse(struct gh_res *res, enum gh_err er, const char *code)
+{
+	static const struct {
+		const char	*code;
+		const char	*detail;
+	} details[] = {
+		{ "unauthorized",
+		    "send an access token as Authorization: Bearer <token>" },
+		{ "token_expired", "the access token has expired; refresh it" },
+		{ "session_revoked", "this session has ended; sign in again" },
+	};
+	const char	*detail = NULL;
+	size_t		 i;
+
+	if (er == GH_EFORBIDDEN) {
+		gh_problem(res, 403, code, NULL);
+		return;
+	}
+	if (er != GH_EAUTH) {
+		gh_problem(res, 500, "internal_error", NULL);
+		return;
+	}
+	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++)
+		if (strcmp(details[i].code, code) == 0)
+			detail = details[i].detail;
+	unauthorized(res, code, detail);
 }
 
 static int
@@ -285,6 +298,7 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 {
 	struct gh_route_result	 rr;
 	const struct gh_route	*rt;
+	const char		*code;
 	enum gh_err		 er;
 	size_t			 i;
 
@@ -318,8 +332,11 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		gh_problem(res, 500, "internal_error", NULL);
 		return;
 	}
-	if ((rt->flags & GH_ROUTE_AUTH) && !authenticate(srv, req, res))
+	if ((rt->flags & GH_ROUTE_AUTH) &&
+	    (er = gh_server_authenticate(srv, req, &code)) != GH_OK) {
+		gh_server_refuse(res, er, code);
 		return;
+	}
 	if ((rt->flags & GH_ROUTE_JSON) &&
 	    !read_json_body(srv, req, io, rt->flags, res))
 		return;

@@ -59,6 +59,19 @@ void		 gh_server_close(struct gh_server *);
 /* One request, start to finish. */
 void		 gh_server_handle(struct gh_server *, struct gh_io *);
 
+/* The bearer access token of req (RFC 6750 §2.1) and its session: a valid
+ * signature, issuer and expiry, a session not revoked, an active user, an
+ * audience that is the session's application. GH_OK fills req->auth;
+ * GH_EAUTH or GH_EFORBIDDEN name why in *code (unauthorized,
+ * invalid_token, token_expired, session_revoked, account_disabled). */
+enum gh_err	 gh_server_authenticate(struct gh_server *, struct gh_req *,
+		    const char **code) GH_WUR;
+/* The answer to a failed gh_server_authenticate(): 401 with
+ * WWW-Authenticate, 403, or 500 for anything else. */
+struct gh_res;
+void		 gh_server_refuse(struct gh_res *, enum gh_err,
+		    const char *code);
+
 /* The key that signs now (keys are re-read every key_reload_interval so a
  * rotation reaches every process); NULL when there is none. */
 const struct gh_key *gh_server_signing_key(struct gh_server *);

@@ -109,4 +109,32 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    "INSERT INTO action_logs (id, application_id, user_id,"
 	    " session_id, action, ip, user_agent, created_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* username, first email, role in the session's active membership */
+	[GH_STMT_AUTHZ_IDENTITY] =
+	    "SELECT u.username,"
+	    " (SELECT email FROM emails WHERE user_id = u.id ORDER BY id"
+	    "  LIMIT 1),"
+	    " (SELECT role FROM memberships WHERE id = ?2 AND user_id = u.id)"
+	    " FROM users u WHERE u.id = ?1",
+	/* id, username, status, created_at, first email; after id ?1 */
+	[GH_STMT_USERS_LIST] =
+	    "SELECT u.id, u.username, u.status, u.created_at,"
+	    " (SELECT email FROM emails WHERE user_id = u.id ORDER BY id"
+	    "  LIMIT 1)"
+	    " FROM users u WHERE u.application_id = ?1 AND u.id > ?2"
+	    " ORDER BY u.id LIMIT ?3",
+	/* a user by id, username or email (?3 folded) in application ?1 */
+	[GH_STMT_USER_FIND] =
+	    "SELECT id FROM users WHERE application_id = ?1"
+	    " AND (id = ?2 OR username_norm = ?3)"
+	    " UNION SELECT user_id FROM emails WHERE application_id = ?1"
+	    " AND email_norm = ?3 LIMIT 2",
+	[GH_STMT_USER_SET_STATUS] =
+	    "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1",
+	[GH_STMT_SESSIONS_REVOKE_USER] =
+	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
+	    " WHERE user_id = ?1 AND revoked_at IS NULL",
+	/* keys that signed until now verify until ?1 (now + access_ttl) */
+	[GH_STMT_KEYS_RETIRE] =
+	    "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL",
 };

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "url.h"
 
@@ -45,4 +46,29 @@ gh_url_decode(const char *s, size_t len, unsigned flags)
 bad:
 	free(out);
 	return NULL;
+}
+
+char *
+gh_url_encode(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 len = strlen(s);
+	char			*out, *o;
+	unsigned char		 c;
+
+	if (len > ((size_t)-1 - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
+		return NULL;
+	for (o = out; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~/", c) != NULL)
+			*o++ = (char)c;
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+		}
+	}
+	*o = '\0';
+	return out;
 }

@@ -14,4 +14,8 @@ enum gh_url_flags {
  * or when memory runs out. */
 char	*gh_url_decode(const char *s, size_t len, unsigned flags);
 
+/* Percent-encodes s for a query value: everything but RFC 3986's
+ * unreserved characters and '/'. Returns a new string (free()). */
+char	*gh_url_encode(const char *s);
+
 #endif
