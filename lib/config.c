@@ -28,6 +28,7 @@ static const struct key {
 	S(secret_key_file, ""),
 	S(issuer, "http://127.0.0.1:8080"),
 	S(sign_in_url, "/ui/sign-in"),
+	S(allowed_origins, ""),
 	I(access_ttl, 30, 86400, 900),
 	I(refresh_ttl, 60, 400LL * 86400, 30LL * 86400),
 	I(refresh_grace, 0, 86400 * 30, 10),
@@ -37,6 +38,7 @@ static const struct key {
 	I(json_max_depth, 2, 64, 16),
 	I(log_requests, 0, 1, 1),
 	I(key_reload_interval, 1, 86400, 60),
+	I(cookie_secure, 0, 1, 1),
 #undef S
 #undef I
 };

@@ -19,6 +19,7 @@ struct gh_config {
 	char		 secret_key_file[GH_CONFIG_PATH_MAX]; /* "" = data_dir/secret.key */
 	char		 issuer[256];
 	char		 sign_in_url[512];	/* where the authorizer sends browsers */
+	char		 allowed_origins[1024];	/* space-separated; "" = same origin */
 	int64_t		 access_ttl;		/* seconds */
 	int64_t		 refresh_ttl;		/* seconds of inactivity */
 	int64_t		 refresh_grace;		/* seconds a rotated token still works */
@@ -28,6 +29,7 @@ struct gh_config {
 	int64_t		 json_max_depth;
 	int64_t		 log_requests;		/* 0 or 1 */
 	int64_t		 key_reload_interval;	/* seconds between key table reads */
+	int64_t		 cookie_secure;		/* 1: __Host- name and Secure */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

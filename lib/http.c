@@ -86,14 +86,16 @@ request_id(struct gh_req *req, const char *in)
 enum var {
 	V_METHOD, V_URI, V_SCRIPT, V_PATH_INFO, V_QUERY, V_CONTENT_TYPE,
 	V_CONTENT_LENGTH, V_AUTHORIZATION, V_REDIRECT_AUTHORIZATION,
-	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V_ACCEPT, V__MAX
+	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V_ACCEPT, V_COOKIE, V_ORIGIN,
+	V_REFERER, V_HOST, V_CSRF, V_HTTPS, V__MAX
 };
 
 static const char *const var_names[V__MAX] = {
 	"REQUEST_METHOD", "REQUEST_URI", "SCRIPT_NAME", "PATH_INFO",
 	"QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_AUTHORIZATION",
 	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "REMOTE_ADDR",
-	"HTTP_X_REQUEST_ID", "HTTP_ACCEPT",
+	"HTTP_X_REQUEST_ID", "HTTP_ACCEPT", "HTTP_COOKIE", "HTTP_ORIGIN",
+	"HTTP_REFERER", "HTTP_HOST", "HTTP_X_CSRF_TOKEN", "HTTPS",
 };
 
 /* One pass over the environment instead of a lookup (a scan) per name. */
@@ -155,6 +157,14 @@ gh_http_req_init(struct gh_req *req, struct gh_io *io)
 	req->user_agent = dup_var(v[V_USER_AGENT], 512);
 	req->remote_addr = dup_var(v[V_REMOTE_ADDR], 64);
 	req->accept = dup_var(v[V_ACCEPT], 512);
+	/* A longer Cookie header is cut, and a session cookie cut in two
+	 * then fails like any other bad cookie. */
+	req->cookie = dup_var(v[V_COOKIE], 8192);
+	req->origin = dup_var(v[V_ORIGIN], 512);
+	req->referer = dup_var(v[V_REFERER], 2048);
+	req->host = dup_var(v[V_HOST], 256);
+	req->csrf_token = dup_var(v[V_CSRF], 256);
+	req->https = v[V_HTTPS] != NULL && strcasecmp(v[V_HTTPS], "on") == 0;
 	if (req->method == NULL || req->uri_path == NULL || req->query == NULL)
 		return GH_ENOMEM;
 	if (gh_http_parse_length(v[V_CONTENT_LENGTH], &req->content_length) !=
@@ -203,6 +213,14 @@ gh_http_req_free(struct gh_req *req)
 	free(req->user_agent);
 	free(req->remote_addr);
 	free(req->accept);
+	if (req->cookie != NULL) {
+		sodium_memzero(req->cookie, strlen(req->cookie));
+		free(req->cookie);
+	}
+	free(req->origin);
+	free(req->referer);
+	free(req->host);
+	free(req->csrf_token);
 	if (req->body != NULL) {	/* may hold a password */
 		sodium_memzero(req->body, req->body_len);
 		free(req->body);

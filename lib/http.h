@@ -40,6 +40,12 @@ struct gh_req {
 	char		*user_agent;
 	char		*remote_addr;
 	char		*accept;	/* Accept, cut to 512 bytes */
+	char		*cookie;	/* Cookie, cut to 8 KiB */
+	char		*origin;
+	char		*referer;
+	char		*host;
+	char		*csrf_token;	/* X-CSRF-Token */
+	int		 https;		/* HTTPS=on from the server */
 	char		*body;		/* NUL-terminated; body_len bytes */
 	size_t		 body_len;
 	int64_t		 content_length; /* 0 when absent or empty */
@@ -49,6 +55,7 @@ struct gh_req {
 	size_t		 nparams;
 	struct gh_auth	 auth;		/* filled for authenticated routes */
 	int		 authenticated;
+	int		 by_cookie;	/* authenticated by the session cookie */
 	double		 started_ms;
 };
 

@@ -21,6 +21,8 @@ static const struct {
 	{ "invalid_credentials", "Invalid credentials" },
 	{ "account_disabled", "Account disabled" },
 	{ "forbidden", "Forbidden" },
+	{ "csrf_failed", "CSRF token missing or wrong" },
+	{ "origin_mismatch", "Request from another site" },
 	{ "not_found", "Not found" },
 	{ "method_not_allowed", "Method not allowed" },
 	{ "email_taken", "Email already registered" },

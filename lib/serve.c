@@ -7,6 +7,7 @@
 #include <fcgiapp.h>
 
 #include "clock.h"
+#include "cookie.h"
 #include "db.h"
 #include "http.h"
 #include "http_io.h"
@@ -159,6 +160,73 @@ unauthorized(struct gh_res *res, const char *code, const char *detail)
 		    "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
 }
 
+/* Fills req->auth from a GH_STMT_SESSION_STATE-shaped row (the cookie
+ * statement starts with the same columns). */
+static void
+fill_auth(struct gh_req *req, struct gh_stmt *st, const char *user_id,
+    const char *session_id, int64_t exp)
+{
+	snprintf(req->auth.user_id, sizeof(req->auth.user_id), "%s", user_id);
+	snprintf(req->auth.session_id, sizeof(req->auth.session_id), "%s",
+	    session_id);
+	snprintf(req->auth.application_id, sizeof(req->auth.application_id),
+	    "%s", gh_stmt_col_text(st, 5));
+	snprintf(req->auth.membership_id, sizeof(req->auth.membership_id),
+	    "%s", gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4));
+	req->auth.exp = exp;
+	req->authenticated = 1;
+}
+
+/* The session cookie of cookie mode: its hash names a live session no
+ * older than refresh_ttl, the cookie's own Max-Age. */
+static enum gh_err
+by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
+{
+	char		 val[GH_OPAQUE_LEN + 1];
+	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
+	struct gh_stmt	*st;
+	enum gh_step	 step;
+	int64_t		 expires;
+	int		 found;
+	enum gh_err	 er = GH_EAUTH;
+
+	found = gh_cookie_session(req->cookie, gh_cookie_name(&srv->cfg), val);
+	if (found == 0)
+		return GH_EAUTH;	/* *code is still "unauthorized" */
+	*code = "invalid_token";
+	if (found < 0 || gh_token_opaque_hash(val, strlen(val), hash) != GH_OK)
+		goto wipe;
+	if ((st = gh_db_prepare(srv->db, GH_STMT_SESSION_BY_COOKIE, "b", hash,
+	    sizeof(hash))) == NULL) {
+		er = GH_EDB;
+		goto wipe;
+	}
+	if ((step = gh_stmt_step(st)) != GH_STEP_ROW) {
+		er = step == GH_STEP_DONE ? GH_EAUTH : GH_EDB;
+		goto out;
+	}
+	expires = gh_stmt_col_int(st, 7) + srv->cfg.refresh_ttl;
+	if (!gh_stmt_col_is_null(st, 0))
+		*code = "session_revoked";
+	else if (expires <= gh_clock_now())
+		*code = "token_expired";
+	else if (strcmp(gh_stmt_col_text(st, 2), "active") != 0) {
+		*code = "account_disabled";
+		er = GH_EFORBIDDEN;
+	} else {
+		fill_auth(req, st, gh_stmt_col_text(st, 1),
+		    gh_stmt_col_text(st, 6), expires);
+		req->by_cookie = 1;
+		*code = NULL;
+		er = GH_OK;
+	}
+out:
+	gh_stmt_reset(st);
+wipe:
+	sodium_memzero(val, sizeof(val));
+	return er;
+}
+
 enum gh_err
 gh_server_authenticate(struct gh_server *srv, struct gh_req *req,
     const char **code)
@@ -171,7 +239,9 @@ gh_server_authenticate(struct gh_server *srv, struct gh_req *req,
 	enum gh_err		 er = GH_EAUTH;
 
 	*code = "unauthorized";
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+	if (h == NULL)
+		return by_cookie(srv, req, code);
+	if (strncasecmp(h, "Bearer ", 7) != 0)
 		return GH_EAUTH;
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
@@ -198,15 +268,7 @@ gh_server_authenticate(struct gh_server *srv, struct gh_req *req,
 		er = GH_EFORBIDDEN;
 		goto out;
 	}
-	snprintf(req->auth.user_id, sizeof(req->auth.user_id), "%s", c.sub);
-	snprintf(req->auth.session_id, sizeof(req->auth.session_id), "%s",
-	    c.sid);
-	snprintf(req->auth.application_id, sizeof(req->auth.application_id),
-	    "%s", gh_stmt_col_text(st, 5));
-	snprintf(req->auth.membership_id, sizeof(req->auth.membership_id),
-	    "%s", gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4));
-	req->auth.exp = c.exp;
-	req->authenticated = 1;
+	fill_auth(req, st, c.sub, c.sid, c.exp);
 	*code = NULL;
 	er = GH_OK;
 out:
@@ -292,6 +354,33 @@ read_json_body(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 	}
 }
 
+static int
+safe_method(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 ||
+	    strcmp(m, "OPTIONS") == 0;
+}
+
+/* A write authenticated by the cookie alone could be forged by another
+ * site: it must come from an allowed origin and echo the session's CSRF
+ * token (OWASP double-submit, here derived, not stored). */
+static int
+cookie_write_allowed(struct gh_server *srv, struct gh_req *req,
+    struct gh_res *res)
+{
+	if (!gh_origin_ok(req, &srv->cfg)) {
+		gh_problem(res, 403, "origin_mismatch", "this site may not "
+		    "write with this session's cookie");
+		return 0;
+	}
+	if (!gh_csrf_ok(srv->secret, req->auth.session_id, req->csrf_token)) {
+		gh_problem(res, 403, "csrf_failed", "send the session's CSRF "
+		    "token (GET /v1/auth/csrf-token) as X-CSRF-Token");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
     struct gh_res *res)
@@ -337,6 +426,9 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		gh_server_refuse(res, er, code);
 		return;
 	}
+	if (req->by_cookie && !safe_method(req->method) &&
+	    !cookie_write_allowed(srv, req, res))
+		return;
 	if ((rt->flags & GH_ROUTE_JSON) &&
 	    !read_json_body(srv, req, io, rt->flags, res))
 		return;

@@ -52,9 +52,25 @@ new_refresh(struct gh_req *req, const char *session_id,
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
 
+/* The session cookie's token; only its hash is kept. */
+static enum gh_err
+new_cookie(struct gh_req *req, const char *session_id, struct gh_tokens *out)
+{
+	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	if ((er = gh_token_opaque_new(out->cookie, hash)) != GH_OK)
+		return er;
+	st = gh_db_prepare(req->srv->db, GH_STMT_SESSION_SET_COOKIE, "tb",
+	    session_id, hash, sizeof(hash));
+	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+}
+
 enum gh_err
 gh_session_start(struct gh_req *req, const struct gh_subject *subj,
-    const char *amr, char session_id[GH_ID_LEN + 1], struct gh_tokens *out)
+    const char *amr, int cookie, char session_id[GH_ID_LEN + 1],
+    struct gh_tokens *out)
 {
 	struct gh_stmt	*st;
 	int64_t		 now = gh_clock_now();
@@ -68,7 +84,8 @@ gh_session_start(struct gh_req *req, const struct gh_subject *subj,
 	if (st == NULL)
 		return GH_EDB;
 	if ((er = gh_stmt_exec(st)) != GH_OK ||
-	    (er = new_refresh(req, session_id, NULL, now, out)) != GH_OK)
+	    (er = new_refresh(req, session_id, NULL, now, out)) != GH_OK ||
+	    (cookie && (er = new_cookie(req, session_id, out)) != GH_OK))
 		return er;
 	return sign_access(req, subj->user_id, subj->client_id, session_id,
 	    amr, now, out);

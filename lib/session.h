@@ -20,6 +20,7 @@ struct gh_req;
 struct gh_tokens {
 	char		*access_token;	/* owned */
 	char		 refresh_token[GH_OPAQUE_LEN + 1];
+	char		 cookie[GH_OPAQUE_LEN + 1];	/* "" unless cookie mode */
 	int64_t		 expires_in;
 };
 
@@ -31,10 +32,11 @@ struct gh_subject {
 };
 
 /* Inside the caller's open transaction: a new session for subject, its
- * first refresh token, and a signed access token. */
+ * first refresh token, a signed access token and, with cookie set, the
+ * session cookie's token (cookie mode). */
 enum gh_err	 gh_session_start(struct gh_req *, const struct gh_subject *,
-		    const char *amr, char session_id[GH_ID_LEN + 1],
-		    struct gh_tokens *) GH_WUR;
+		    const char *amr, int cookie,
+		    char session_id[GH_ID_LEN + 1], struct gh_tokens *) GH_WUR;
 /* Rotates a presented refresh token (its own transaction). On GH_EAUTH,
  * *code names why: invalid_token, token_expired, token_reused,
  * session_revoked, account_disabled. */

@@ -137,4 +137,13 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	/* keys that signed until now verify until ?1 (now + access_ttl) */
 	[GH_STMT_KEYS_RETIRE] =
 	    "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL",
+	[GH_STMT_SESSION_SET_COOKIE] =
+	    "UPDATE sessions SET cookie_hash = ?2 WHERE id = ?1",
+	/* the columns of GH_STMT_SESSION_STATE, then id and created_at */
+	[GH_STMT_SESSION_BY_COOKIE] =
+	    "SELECT s.revoked_at, s.user_id, u.status, a.client_id,"
+	    " s.active_membership_id, s.application_id, s.id, s.created_at"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " JOIN applications a ON a.id = s.application_id"
+	    " WHERE s.cookie_hash = ?1",
 };

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "cookie.h"
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
@@ -21,6 +22,7 @@
 	GH_USERNAME_MAX, gh_check_username, "username" }
 #define F_CLIENT_ID { "client_id", GH_JSON_STRING, 0, 1, 128, \
 	gh_check_token_chars, "client id" }
+#define F_COOKIE { "cookie", GH_JSON_BOOL, 0, 0, 0, NULL, NULL }
 
 /* A 400 naming one field, for checks the field table cannot express. */
 static enum gh_err
@@ -51,21 +53,31 @@ application(struct gh_req *req, struct gh_res *res,
 	return er == GH_OK;
 }
 
-/* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. */
+/* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
+ * mode the tokens stay out of reach of scripts: the session cookie is set
+ * (HttpOnly) and the body carries the profile and the CSRF token. */
 static enum gh_err
 auth_result(struct gh_req *req, struct gh_res *res, int status,
-    const char *user_id, const char *membership_id, struct gh_tokens *t)
+    const char *user_id, const char *membership_id, const char *session_id,
+    struct gh_tokens *t)
 {
 	json_object	*o, *profile;
+	char		 csrf[GH_CSRF_LEN + 1];
 	enum gh_err	 er;
 
 	if ((er = gh_store_user_profile(req->srv->db, user_id, membership_id,
 	    &profile)) != GH_OK)
 		return er;
 	o = json_object_new_object();
-	gh_json_add(o, "tokens", gh_tokens_json(t));
+	if (t->cookie[0] != '\0') {
+		gh_csrf_token(req->srv->secret, session_id, csrf);
+		gh_json_add(o, "csrf_token", json_object_new_string(csrf));
+	} else
+		gh_json_add(o, "tokens", gh_tokens_json(t));
 	gh_json_add(o, "profile", profile);
 	gh_res_json(res, status, o);
+	if (t->cookie[0] != '\0')
+		return gh_cookie_set(res, &req->srv->cfg, t->cookie);
 	return GH_OK;
 }
 
@@ -81,8 +93,9 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 		{ "invite_code", GH_JSON_STRING, 0, 1, 128,
 		    gh_check_token_chars, "invite code" },
 		F_CLIENT_ID,
+		F_COOKIE,
 	};
-	enum { EMAIL, PASSWORD, USERNAME, DISPLAY, INVITE, CLIENT };
+	enum { EMAIL, PASSWORD, USERNAME, DISPLAY, INVITE, CLIENT, COOKIE };
 	struct gh_json_value	 v[NFIELDS(fields)];
 	struct gh_db		*db = req->srv->db;
 	struct gh_new_user	 nu;
@@ -130,9 +143,11 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 	subj.client_id = client_id;
 	subj.membership_id = mem_id;
 	if (er != GH_OK ||
-	    (er = gh_session_start(req, &subj, "pwd", sid, &tok)) != GH_OK ||
+	    (er = gh_session_start(req, &subj, "pwd", v[COOKIE].b, sid,
+	    &tok)) != GH_OK ||
 	    (er = gh_audit(req, "sign_up", app_id, user_id, sid)) != GH_OK ||
-	    (er = auth_result(req, res, 201, user_id, mem_id, &tok)) != GH_OK ||
+	    (er = auth_result(req, res, 201, user_id, mem_id, sid, &tok)) !=
+	    GH_OK ||
 	    (er = gh_db_commit(db)) != GH_OK)
 		gh_res_empty(res, 0);	/* nothing is said until committed */
 out:
@@ -163,8 +178,9 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 		F_USERNAME(0),
 		F_PASSWORD("password"),
 		F_CLIENT_ID,
+		F_COOKIE,
 	};
-	enum { EMAIL, USERNAME, PASSWORD, CLIENT };
+	enum { EMAIL, USERNAME, PASSWORD, CLIENT, COOKIE };
 	struct gh_json_value	 v[NFIELDS(fields)];
 	struct gh_server	*srv = req->srv;
 	struct gh_login		 login;
@@ -235,11 +251,12 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 	subj.application_id = app_id;
 	subj.client_id = client_id;
 	subj.membership_id = mem_id[0] != '\0' ? mem_id : NULL;
-	if ((er = gh_session_start(req, &subj, "pwd", sid, &tok)) != GH_OK ||
+	if ((er = gh_session_start(req, &subj, "pwd", v[COOKIE].b, sid,
+	    &tok)) != GH_OK ||
 	    (er = gh_audit(req, "sign_in", app_id, login.user_id, sid)) !=
 	    GH_OK ||
-	    (er = auth_result(req, res, 200, login.user_id, mem_id, &tok)) !=
-	    GH_OK || (er = gh_db_commit(srv->db)) != GH_OK)
+	    (er = auth_result(req, res, 200, login.user_id, mem_id, sid,
+	    &tok)) != GH_OK || (er = gh_db_commit(srv->db)) != GH_OK)
 		gh_res_empty(res, 0);
 out:
 	sodium_memzero(&login, sizeof(login));
@@ -293,6 +310,18 @@ auth_sign_out(struct gh_req *req, struct gh_res *res)
 	    (er = gh_db_commit(db)) != GH_OK)
 		return er;
 	gh_res_empty(res, 204);
+	return req->by_cookie ? gh_cookie_clear(res, &req->srv->cfg) : GH_OK;
+}
+
+enum gh_err
+auth_csrf_token(struct gh_req *req, struct gh_res *res)
+{
+	char		 csrf[GH_CSRF_LEN + 1];
+	json_object	*o = json_object_new_object();
+
+	gh_csrf_token(req->srv->secret, req->auth.session_id, csrf);
+	gh_json_add(o, "csrf_token", json_object_new_string(csrf));
+	gh_res_json(res, 200, o);
 	return GH_OK;
 }
 

@@ -8,6 +8,7 @@ enum gh_err	auth_sign_up(struct gh_req *, struct gh_res *);
 enum gh_err	auth_sign_in(struct gh_req *, struct gh_res *);
 enum gh_err	auth_refresh(struct gh_req *, struct gh_res *);
 enum gh_err	auth_sign_out(struct gh_req *, struct gh_res *);
+enum gh_err	auth_csrf_token(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_patch(struct gh_req *, struct gh_res *);
 

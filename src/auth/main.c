@@ -9,6 +9,8 @@ static const struct gh_route routes[] = {
 	{ "POST", "/sign-out", auth_sign_out,
 	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL },
 	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH | GH_ROUTE_READ },
+	{ "GET", "/csrf-token", auth_csrf_token,
+	    GH_ROUTE_AUTH | GH_ROUTE_READ },
 	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON },
 };
 

@@ -1,0 +1,148 @@
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "cookie.h"
+#include "http.h"
+
+#define B64URL	sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+const char *
+gh_cookie_name(const struct gh_config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-gh_session" : "gh_session";
+}
+
+int
+gh_cookie_session(const char *header, const char *name,
+    char out[GH_OPAQUE_LEN + 1])
+{
+	size_t		 n = strlen(name), len;
+	const char	*p = header, *v, *end;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if ((end = strchr(p, ';')) == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=') {
+			v = p + n + 1;
+			len = (size_t)(end - v);
+			while (len > 0 && v[len - 1] == ' ')
+				len--;
+			if (len != GH_OPAQUE_LEN)
+				return -1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+			    "klmnopqrstuvwxyz0123456789-_") == len ? 1 : -1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
+enum gh_err
+gh_cookie_set(struct gh_res *res, const struct gh_config *cfg,
+    const char *token)
+{
+	return gh_res_header(res, "Set-Cookie", "%s=%s; Path=/; Max-Age=%lld; "
+	    "HttpOnly; SameSite=Lax%s", gh_cookie_name(cfg), token,
+	    (long long)cfg->refresh_ttl, cfg->cookie_secure ? "; Secure" : "");
+}
+
+enum gh_err
+gh_cookie_clear(struct gh_res *res, const struct gh_config *cfg)
+{
+	return gh_res_header(res, "Set-Cookie", "%s=; Path=/; Max-Age=0; "
+	    "HttpOnly; SameSite=Lax%s", gh_cookie_name(cfg),
+	    cfg->cookie_secure ? "; Secure" : "");
+}
+
+void
+gh_csrf_token(const unsigned char secret[crypto_secretbox_KEYBYTES],
+    const char *session_id, char out[GH_CSRF_LEN + 1])
+{
+	unsigned char	 mac[32];
+	char		 msg[64];
+
+	snprintf(msg, sizeof(msg), "csrf:%s", session_id);
+	crypto_generichash(mac, sizeof(mac), (const unsigned char *)msg,
+	    strlen(msg), secret, crypto_secretbox_KEYBYTES);
+	sodium_bin2base64(out, GH_CSRF_LEN + 1, mac, sizeof(mac), B64URL);
+	sodium_memzero(mac, sizeof(mac));
+}
+
+int
+gh_csrf_ok(const unsigned char secret[crypto_secretbox_KEYBYTES],
+    const char *session_id, const char *presented)
+{
+	char	 want[GH_CSRF_LEN + 1];
+	int	 ok;
+
+	if (presented == NULL || strlen(presented) != GH_CSRF_LEN)
+		return 0;
+	gh_csrf_token(secret, session_id, want);
+	ok = sodium_memcmp(want, presented, GH_CSRF_LEN) == 0;
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
+/* scheme://host[:port] of an absolute URL, into buf; 0 when it has none. */
+static int
+origin_of(const char *url, char *buf, size_t bufsz)
+{
+	const char	*p = strstr(url, "://"), *end;
+	size_t		 n;
+
+	if (p == NULL)
+		return 0;
+	end = strchr(p + 3, '/');
+	n = end != NULL ? (size_t)(end - url) : strlen(url);
+	if (n == 0 || n >= bufsz)
+		return 0;
+	memcpy(buf, url, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+static int
+listed(const char *list, const char *origin)
+{
+	size_t		 n = strlen(origin);
+	const char	*p = list;
+
+	while ((p = strstr(p, origin)) != NULL) {
+		if ((p == list || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int
+gh_origin_ok(const struct gh_req *req, const struct gh_config *cfg)
+{
+	char	 have[600], self[600];
+
+	if (req->origin != NULL) {
+		if (strcmp(req->origin, "null") == 0 ||
+		    snprintf(have, sizeof(have), "%s", req->origin) >=
+		    (int)sizeof(have))
+			return 0;
+	} else if (req->referer != NULL) {
+		if (!origin_of(req->referer, have, sizeof(have)))
+			return 0;
+	} else
+		return 1;
+	if (req->host != NULL &&
+	    snprintf(self, sizeof(self), "%s://%s", req->https ? "https" :
+	    "http", req->host) < (int)sizeof(self) &&
+	    strcasecmp(self, have) == 0)
+		return 1;
+	return cfg->allowed_origins[0] != '\0' &&
+	    listed(cfg->allowed_origins, have);
+}
