@@ -196,6 +196,23 @@ gh_http_req_read_body(struct gh_req *req, struct gh_io *io, size_t limit)
 }
 
 void
+gh_http_req_drain(struct gh_req *req, struct gh_io *io, size_t max)
+{
+	char	 buf[8192];
+	size_t	 left;
+	int	 n;
+
+	if (io->fcgi != NULL || req->content_length <= (int64_t)req->body_len)
+		return;
+	left = (size_t)req->content_length - req->body_len;
+	if (left > max)
+		left = max;
+	while (left > 0 && (n = io_read(io, buf, left < sizeof(buf) ?
+	    left : sizeof(buf))) > 0)
+		left -= (size_t)n;
+}
+
+void
 gh_http_req_free(struct gh_req *req)
 {
 	size_t	 i;

@@ -80,6 +80,11 @@ enum gh_err	 gh_http_req_init(struct gh_req *, struct gh_io *) GH_WUR;
  * (FastCGI spec §6.2: abort the update). */
 enum gh_err	 gh_http_req_read_body(struct gh_req *, struct gh_io *,
 		    size_t limit) GH_WUR;
+/* As plain CGI, reads and drops what is left of the body, up to max bytes:
+ * under Apache mod_cgid the body and the answer share one socket, and
+ * closing it with input unread resets the connection before the answer
+ * (a 413, say) reaches the client. FastCGI needs nothing: libfcgi drains. */
+void		 gh_http_req_drain(struct gh_req *, struct gh_io *, size_t max);
 void		 gh_http_req_free(struct gh_req *);
 
 /* A request parameter from the web server (NULL when absent). Borrowed;

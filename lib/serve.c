@@ -471,6 +471,7 @@ gh_server_handle(struct gh_server *srv, struct gh_io *io)
 	if (res.status == 0)
 		gh_problem(&res, 500, "internal_error", NULL);
 	(void)gh_res_send(&res, &req, io);
+	gh_http_req_drain(&req, io, (size_t)srv->cfg.body_limit * 64);
 	if (srv->cfg.log_requests)
 		gh_log_request(req.request_id, req.method, req.uri_path,
 		    res.status, gh_clock_ms() - req.started_ms);

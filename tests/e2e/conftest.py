@@ -1,7 +1,10 @@
 """Fixtures of the Gatehouse end-to-end suite.
 
 One lighttpd (session scope) serves every test except the durability test,
-which starts and crashes its own. ROOT is the source tree (two levels up, or
+which starts and crashes its own. The `api` fixture also runs the core
+tests through Apache (mod_fcgid, mod_proxy_fcgi + spawn-fcgi, plain CGI)
+and nginx (+ spawn-fcgi): `fronts` starts each once, on the lighttpd
+server's data directory and gatehouse.conf (ghlib.MODES, docs/deploy-*.md). ROOT is the source tree (two levels up, or
 $GATEHOUSE_E2E_ROOT); the programs must have been built there.
 """
 
@@ -57,11 +60,49 @@ def db_path(server):
     return server.db_path
 
 
-@pytest.fixture(scope="session", params=["fcgi", "cgi"])
-def api(request, server):
-    """The routes through FastCGI (/v1/auth, /v1/users, /health) and as
-    plain CGI (/cgi-bin/auth.fcgi, ...): core tests run through both."""
-    return Api(server.base_url, request.param)
+@pytest.fixture(scope="session")
+def fronts(server):
+    """fronts(mode) -> the started ApacheServer/NginxServer of that mode
+    (ghlib.MODES), started on first use and kept for the session; all of
+    them share the lighttpd server's data directory and gatehouse.conf. A
+    server that is not installed or does not start FAILS the tests that
+    need it. At the end every one is stopped, with its programs."""
+    started = {}
+    failed = {}
+
+    def get(mode):
+        if mode in failed:
+            pytest.fail(failed[mode], pytrace=False)
+        if mode not in started:
+            front = ghlib.FRONT_SERVERS[mode](server)
+            try:
+                front.start()
+            except Exception as e:
+                front.stop()
+                failed[mode] = "%s: %s" % (mode, e)
+                pytest.fail(failed[mode], pytrace=False)
+            started[mode] = front
+        return started[mode]
+    yield get
+    for front in started.values():
+        front.stop()
+    left = ghlib.web_user_programs(server.conf_path)
+    if left:
+        ghlib.reap(ghlib.FrontServer.kill_pids(left))
+        pytest.fail("programs left running after the servers stopped: %s" % left,
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session", params=list(ghlib.MODES))
+def api(request, server, fronts):
+    """The routes in every serving mode (ghlib.MODES): lighttpd FastCGI
+    (/v1/auth, /v1/users, /health) and plain CGI (/cgi-bin/auth.fcgi, ...),
+    Apache with mod_fcgid, mod_proxy_fcgi + spawn-fcgi and plain CGI, and
+    nginx + spawn-fcgi: core tests run through all of them."""
+    mode = request.param
+    if ghlib.MODES[mode][0] == "lighttpd":
+        return Api(server.base_url, mode)
+    return Api(fronts(mode).base_url, mode)
 
 
 @pytest.fixture(scope="session")

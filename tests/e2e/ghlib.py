@@ -4,6 +4,11 @@ A `Server` is one real lighttpd, rendered from lighttpd-conf/dev.conf.in,
 with its own data directory (database, keys, sockets, logs). The tests talk
 to it over HTTP only, and read the SQLite file (read-only) to check that
 refused requests changed nothing.
+
+An `ApacheServer` (apache-conf/*.conf.in) or `NginxServer`
+(nginx-conf/nginx.conf.in) serves the same programs from the SAME data
+directory and gatehouse.conf as a lighttpd `Server` (same database, same
+keys), on its own port; its programs run as www-data (WEB_USER).
 """
 
 import base64
@@ -92,6 +97,43 @@ def reap(pids, timeout=3):
         time.sleep(0.02)
 
 
+# The user Apache and nginx run their workers and our programs as.
+WEB_USER = "www-data"
+
+
+def _which(name):
+    import shutil
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+
+
+def _web_uid(user=None):
+    import pwd
+    try:
+        return pwd.getpwnam(user or WEB_USER).pw_uid
+    except KeyError:
+        return None
+
+
+def chown_web_user(path, user=None):
+    """Gives a data directory (recursively) to the web user, when we are
+    root and the user exists; a no-op otherwise."""
+    import pwd
+    if os.getuid() != 0:
+        return
+    try:
+        pw = pwd.getpwnam(user or WEB_USER)
+    except KeyError:
+        return
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    for top, dirs, files in os.walk(path):
+        for n in dirs + files:
+            try:
+                os.chown(os.path.join(top, n), pw.pw_uid, pw.pw_gid,
+                         follow_symlinks=False)
+            except FileNotFoundError:
+                pass
+
+
 def clean_env(**extra):
     """The environment for the programs: ours minus any GATEHOUSE_* that
     would override the test configuration."""
@@ -146,6 +188,12 @@ class Server:
             if r.returncode != 0:
                 raise RuntimeError("gatehouse init failed (%d):\n%s"
                                    % (r.returncode, r.stdout.decode("utf-8", "replace")))
+        # Apache and nginx run the programs as www-data: they must read the
+        # configuration and secret key and write the database (SQLite gives
+        # the -wal/-shm files root's programs create the database's owner).
+        chown_web_user(self.var)
+        if self.data_dir != self.var:
+            chown_web_user(self.data_dir)
         with open(os.path.join(self.root, "lighttpd-conf", "dev.conf.in")) as f:
             text = f.read()
         text = (text.replace("@ROOT@", self.root).replace("@VAR@", self.var)
@@ -208,6 +256,11 @@ class Server:
             if not d.isdigit():
                 continue
             try:
+                # lighttpd runs its programs as us; the same programs
+                # under Apache/nginx (same GATEHOUSE_CONFIG) run as
+                # www-data and are not this instance's.
+                if os.stat("/proc/%s" % d).st_uid != os.getuid():
+                    continue
                 with open("/proc/%s/cmdline" % d, "rb") as f:
                     argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
                 if "/cgi-bin/" not in argv0:
@@ -306,24 +359,369 @@ class Server:
             con.close()
 
 
+# -- Apache and nginx ------------------------------------------------------------
+#
+# Each serves the programs from the data directory of a lighttpd `Server`
+# (same gatehouse.conf, database and keys) on a port of its own; files of
+# their own live under <var>/run/<name>/ and <var>/<name>-*.log, as the
+# templates say. Started once per session by conftest.py.
+
+def _descendants(pid):
+    """Pids of all descendants of pid (from /proc), children first."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except OSError:
+        return False
+
+
+def _signal_all(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _wait_gone(pids, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reap(pids, timeout=0)
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class FrontServer:
+    """A web server other than lighttpd in front of the programs, plus the
+    spawn-fcgi programs it needs (if any)."""
+
+    name = None          # apache-fcgid, apache-proxy, apache-cgi, nginx
+    template = None      # relative to the source tree
+    binary = None        # what must be installed (Debian package in `package`)
+    package = None
+    spawn_fcgi = False   # the programs run under spawn-fcgi
+    health_path = "/health"
+
+    def __init__(self, main, port=None):
+        self.main = main             # the lighttpd Server whose data we share
+        self.root = main.root
+        self.var = main.var
+        self.conf_path = main.conf_path
+        self.port = port or free_port()
+        self.base_url = "http://127.0.0.1:%d" % self.port
+        self.run_dir = os.path.join(self.var, "run", self.name)
+        self.rendered = os.path.join(self.var, self.name + ".conf")
+        self.out_path = os.path.join(self.var, self.name + ".out")
+        self.proc = None
+        self.spawned = []            # pids of spawn-fcgi'd programs
+        self.authz_port = free_port()
+        # The protected demo directory (tests/e2e/site/private/), where
+        # the configuration has one.
+        self.private_url = (self.base_url + "/private/") if self.protects else None
+
+    protects = False                 # serves /private/ behind authz.fcgi
+
+    def extra_spawns(self):
+        """Programs besides auth/users/meta to start under spawn-fcgi."""
+
+    def missing(self):
+        """What is not installed, as a message, or None."""
+        need = [self.binary] + (["spawn-fcgi"] if self.spawn_fcgi else [])
+        lacking = [b for b in need if not _which(b)]
+        if lacking:
+            return ("%s not installed (%s); install with: apt-get install %s"
+                    % (self.name, ", ".join(lacking), self.package))
+        return None
+
+    def render(self):
+        with open(os.path.join(self.root, self.template)) as f:
+            text = f.read()
+        text = (text.replace("@ROOT@", self.root).replace("@VAR@", self.var)
+                .replace("@PORT@", str(self.port))
+                .replace("@AUTHZ_PORT@", str(self.authz_port)))
+        with open(self.rendered, "w") as f:
+            f.write(text)
+
+    def command(self):
+        raise NotImplementedError
+
+    def start(self, timeout=20):
+        msg = self.missing()
+        if msg:
+            raise RuntimeError(msg)
+        become_subreaper()
+        os.makedirs(self.run_dir, exist_ok=True)
+        self.render()
+        if self.spawn_fcgi:
+            for prog in ("auth", "users", "meta"):
+                self.spawn(prog)
+        self.extra_spawns()
+        out = open(self.out_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                cwd=self.var, env=clean_env(), start_new_session=True)
+        finally:
+            out.close()
+        self.wait_ready(timeout)
+        return self
+
+    def spawn(self, prog, children=2, tcp_port=None, program=None, env=None):
+        """Starts cgi-bin/<prog>.fcgi (or `program`) under spawn-fcgi
+        exactly as the template's comment says: on a unix socket 0600 owned
+        by www-data, or on 127.0.0.1:tcp_port."""
+        sock = os.path.join(self.run_dir, prog + ".sock")
+        pidfile = os.path.join(self.run_dir, prog + ".pid")
+        for p in (sock, pidfile):
+            if os.path.exists(p):
+                os.unlink(p)
+        if tcp_port:
+            where = ["-a", "127.0.0.1", "-p", str(tcp_port)]
+        else:
+            where = ["-s", sock, "-M", "0600", "-U", WEB_USER]
+        program = program or os.path.join(self.root, "cgi-bin", prog + ".fcgi")
+        out = open(self.out_path, "ab")
+        try:
+            r = subprocess.run(
+                ["spawn-fcgi"] + where +
+                ["-u", WEB_USER, "-g", WEB_USER, "-F", str(children),
+                 "-P", pidfile, "--", program],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=self.var,
+                env=env or clean_env(GATEHOUSE_CONFIG=self.conf_path), timeout=30)
+        finally:
+            out.close()
+        try:
+            with open(pidfile) as f:
+                pids = [int(x) for x in f.read().split()]
+        except OSError:
+            pids = []
+        self.spawned.extend(pids)
+        if r.returncode != 0 or len(pids) != children:
+            raise RuntimeError("spawn-fcgi %s failed (%d); output:\n%s"
+                               % (prog, r.returncode, self.log_text()))
+
+    def log_paths(self):
+        return [self.out_path] + [os.path.join(self.var, self.name + s)
+                                  for s in ("-error.log",)]
+
+    def log_text(self, tail=4000):
+        parts = []
+        for p in self.log_paths():
+            try:
+                with open(p, "rb") as f:
+                    parts.append("== %s\n%s" % (p, f.read()[-tail:].decode("utf-8", "replace")))
+            except OSError:
+                pass
+        return "\n".join(parts) or "(no logs)"
+
+    def wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s before answering; logs:\n%s"
+                                   % (self.name, self.proc.returncode, self.log_text()))
+            try:
+                r = requests.get(self.base_url + self.health_path, timeout=2)
+                if r.status_code == 200:
+                    return
+                last = "HTTP %d %r" % (r.status_code, r.text[:200])
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.1)
+        raise RuntimeError("%s: GET %s did not answer 200 within %ss (last: %s); logs:\n%s"
+                           % (self.name, self.health_path, timeout, last, self.log_text()))
+
+    def stop(self):
+        """Stops the server (its workers and the programs it started die
+        with it) and the spawn-fcgi programs, and reaps them all."""
+        tree = []
+        if self.proc is not None:
+            tree = _descendants(self.proc.pid)
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(10)
+            self.proc = None
+        # Workers, mod_fcgid programs, the cgid daemon: gone with the
+        # server normally; SIGKILL whatever is left.
+        if not _wait_gone(tree, 5):
+            _signal_all([p for p in tree if _alive(p)], signal.SIGKILL)
+            _wait_gone(tree, 5)
+        if self.spawned:
+            _signal_all(self.spawned, signal.SIGTERM)
+            if not _wait_gone(self.spawned, 5):
+                _signal_all([p for p in self.spawned if _alive(p)], signal.SIGKILL)
+                _wait_gone(self.spawned, 5)
+            self.spawned = []
+
+    @staticmethod
+    def kill_pids(pids):
+        _signal_all(pids, signal.SIGKILL)
+        return pids
+
+    def leftovers(self):
+        """Programs of this data directory still running as www-data."""
+        return web_user_programs(self.conf_path)
+
+
+class ApacheServer(FrontServer):
+    binary = "apache2"
+    package = "apache2 libapache2-mod-fcgid"
+    FLAVOURS = {
+        # name -> (template, programs under spawn-fcgi, health path)
+        "apache-fcgid": ("apache-conf/fcgid.conf.in", False, "/health"),
+        "apache-proxy": ("apache-conf/proxy-fcgi.conf.in", True, "/health"),
+        "apache-cgi": ("apache-conf/cgi.conf.in", False, "/cgi-bin/meta.fcgi/health"),
+    }
+
+    def __init__(self, main, flavour, port=None):
+        self.name = flavour
+        self.template, self.spawn_fcgi, self.health_path = self.FLAVOURS[flavour]
+        # mod_proxy_fcgi's configuration also protects /private/ with
+        # mod_authnz_fcgi (authz.fcgi on 127.0.0.1 TCP).
+        self.protects = flavour == "apache-proxy"
+        super().__init__(main, port)
+
+    def extra_spawns(self):
+        if self.protects:
+            self.spawn("authz", tcp_port=self.authz_port, env=clean_env(
+                GATEHOUSE_CONFIG=self.conf_path, FCGI_WEB_SERVER_ADDRS="127.0.0.1"))
+
+    def missing(self):
+        msg = super().missing()
+        if msg is None and self.name == "apache-fcgid" and not os.path.exists(
+                "/usr/lib/apache2/modules/mod_fcgid.so"):
+            msg = ("mod_fcgid not installed; install with: apt-get install "
+                   "libapache2-mod-fcgid")
+        return msg
+
+    def command(self):
+        return ["apache2", "-f", self.rendered, "-DFOREGROUND"]
+
+    def log_paths(self):
+        return [self.out_path, os.path.join(self.var, self.name + "-error.log")]
+
+
+class NginxServer(FrontServer):
+    name = "nginx"
+    template = "nginx-conf/nginx.conf.in"
+    binary = "nginx"
+    package = "nginx spawn-fcgi fcgiwrap"
+    spawn_fcgi = True
+    protects = True
+
+    def missing(self):
+        msg = super().missing()
+        if msg is None and not _which("fcgiwrap"):
+            msg = "fcgiwrap not installed; install with: apt-get install fcgiwrap"
+        return msg
+
+    def extra_spawns(self):
+        self.spawn("authz")
+        self.spawn("fcgiwrap", children=1, program=_which("fcgiwrap"), env=clean_env())
+
+    def command(self):
+        return ["nginx", "-c", self.rendered, "-g", "daemon off;"]
+
+    def log_paths(self):
+        return [self.out_path, os.path.join(self.var, "nginx-error.log")]
+
+
+FRONT_SERVERS = {
+    "apache-fcgid": lambda main: ApacheServer(main, "apache-fcgid"),
+    "apache-proxy": lambda main: ApacheServer(main, "apache-proxy"),
+    "apache-cgi": lambda main: ApacheServer(main, "apache-cgi"),
+    "nginx": lambda main: NginxServer(main),
+}
+
+
+def web_user_programs(conf_path, user=None):
+    """Pids of Gatehouse programs running as the web user with this
+    GATEHOUSE_CONFIG (what Apache/nginx front servers leave, if anything)."""
+    uid = _web_uid(user)
+    if uid is None:
+        return []
+    want_env = ("GATEHOUSE_CONFIG=" + conf_path).encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.stat("/proc/%s" % d).st_uid != uid:
+                continue
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
+            if "/cgi-bin/" not in argv0:
+                continue
+            with open("/proc/%s/environ" % d, "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if want_env in env and _alive(int(d)):
+            pids.append(int(d))
+    return pids
+
+
 # -- API addresses -------------------------------------------------------------
 
+# mode -> (web server, URL layout). "fcgi" and "cgi" are lighttpd (the
+# `server` fixture); the others are served by the Apache/nginx instances
+# below from the same data directory. Layout "fcgi": /v1/auth/..., /health;
+# layout "cgi": /cgi-bin/auth.fcgi/..., /cgi-bin/meta.fcgi/health.
+MODES = {
+    "fcgi": ("lighttpd", "fcgi"),
+    "cgi": ("lighttpd", "cgi"),
+    "apache-fcgid": ("apache", "fcgi"),
+    "apache-proxy": ("apache", "fcgi"),
+    "apache-cgi": ("apache", "cgi"),
+    "nginx": ("nginx", "fcgi"),
+}
+
+
 class Api:
-    """Where the routes live in one serving mode (FastCGI or plain CGI)."""
+    """Where the routes live in one serving mode (see MODES)."""
 
     def __init__(self, base_url, mode):
         self.base_url = base_url
         self.mode = mode
-        if mode == "fcgi":
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.web_server, self.layout = MODES[mode]
+        if self.layout == "fcgi":
             self.auth = base_url + "/v1/auth"
             self.users = base_url + "/v1/users"
             self.health = base_url + "/health"
-        elif mode == "cgi":
+        else:
             self.auth = base_url + "/cgi-bin/auth.fcgi"
             self.users = base_url + "/cgi-bin/users.fcgi"
             self.health = base_url + "/cgi-bin/meta.fcgi/health"
-        else:
-            raise ValueError(mode)
         self.jwks = base_url + "/.well-known/jwks.json"
 
     def __repr__(self):
