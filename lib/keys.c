@@ -74,8 +74,9 @@ gh_keys_secret_load(const char *path, int create,
 	return er;
 }
 
-enum gh_err
-gh_keys_generate(struct gh_db *db,
+/* Inside an open transaction: a new key pair, its secret half sealed. */
+static enum gh_err
+insert_key(struct gh_db *db,
     const unsigned char secret[crypto_secretbox_KEYBYTES],
     char kid_out[GH_KID_MAX + 1])
 {
@@ -83,7 +84,7 @@ gh_keys_generate(struct gh_db *db,
 	unsigned char	 sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char	 sealed[SEALED_LEN], rnd[12];
 	struct gh_stmt	*st;
-	enum gh_err	 er = GH_EDB;
+	enum gh_err	 er;
 
 	crypto_sign_keypair(pk, sk);
 	randombytes_buf(rnd, sizeof(rnd));
@@ -91,19 +92,56 @@ gh_keys_generate(struct gh_db *db,
 	randombytes_buf(sealed, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(sealed + crypto_secretbox_NONCEBYTES, sk,
 	    sizeof(sk), sealed, secret);
-	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
-		goto out;
 	st = gh_db_prepare(db, GH_STMT_KEY_INSERT, "tbbi", kid_out, pk,
 	    sizeof(pk), sealed, sizeof(sealed), (int64_t)time(NULL));
-	if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK) {
-		if (st == NULL)
-			er = GH_EDB;
-		gh_db_rollback(db);
-		goto out;
-	}
-	er = gh_db_commit(db);
-out:
+	er = st != NULL ? gh_stmt_exec(st) : GH_EDB;
 	sodium_memzero(sk, sizeof(sk));
+	return er;
+}
+
+enum gh_err
+gh_keys_generate(struct gh_db *db,
+    const unsigned char secret[crypto_secretbox_KEYBYTES],
+    char kid_out[GH_KID_MAX + 1])
+{
+	enum gh_err	 er;
+
+	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+		goto out;
+	if ((er = insert_key(db, secret, kid_out)) == GH_OK)
+		er = gh_db_commit(db);
+	if (er != GH_OK)
+		gh_db_rollback(db);
+out:
+	return er;
+}
+
+/*
+ * One transaction, so no reader ever sees the old keys retired without a
+ * new one to sign, nor the new one without the old ones' end set.
+ */
+enum gh_err
+gh_keys_rotate(struct gh_db *db,
+    const unsigned char secret[crypto_secretbox_KEYBYTES], int64_t retire_at,
+    char kid_out[GH_KID_MAX + 1])
+{
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	kid_out[0] = '\0';
+	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+		goto out;
+	if ((st = gh_db_prepare(db, GH_STMT_KEYS_RETIRE, "i", retire_at)) ==
+	    NULL)
+		er = GH_EDB;
+	else if ((er = gh_stmt_exec(st)) == GH_OK &&
+	    (er = insert_key(db, secret, kid_out)) == GH_OK)
+		er = gh_db_commit(db);
+	if (er != GH_OK) {
+		gh_db_rollback(db);
+		kid_out[0] = '\0';
+	}
+out:
 	return er;
 }
 

@@ -42,6 +42,12 @@ enum gh_err	 gh_keys_secret_load(const char *path, int create,
 enum gh_err	 gh_keys_generate(struct gh_db *,
 		    const unsigned char secret[crypto_secretbox_KEYBYTES],
 		    char kid_out[GH_KID_MAX + 1]) GH_WUR;
+/* In one durable transaction: every key not yet retired is retired at
+ * retire_at (it keeps verifying, and stays in the JWKS, until then) and a
+ * new key is added that signs from now on. */
+enum gh_err	 gh_keys_rotate(struct gh_db *,
+		    const unsigned char secret[crypto_secretbox_KEYBYTES],
+		    int64_t retire_at, char kid_out[GH_KID_MAX + 1]) GH_WUR;
 /* Loads the live keys, newest first. */
 enum gh_err	 gh_keys_load(struct gh_db *,
 		    const unsigned char secret[crypto_secretbox_KEYBYTES],

@@ -1,0 +1,130 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "store_admin.h"
+
+/* Columns of GH_STMT_USERS_LIST. */
+enum { L_ID, L_USERNAME, L_STATUS, L_CREATED, L_EMAIL };
+
+static void
+copy_col(char *dst, size_t size, struct gh_stmt *st, int col)
+{
+	const char	*s = gh_stmt_col_text(st, col);
+
+	snprintf(dst, size, "%s", s != NULL ? s : "");
+}
+
+enum gh_err
+gh_store_admin_users(struct gh_db *db, const char *app_id, const char *after,
+    int64_t limit, gh_admin_user_fn fn, void *arg)
+{
+	struct gh_admin_user	 u;
+	struct gh_stmt		*st;
+	enum gh_step		 rc;
+
+	if ((st = gh_db_prepare(db, GH_STMT_USERS_LIST, "tti", app_id,
+	    after != NULL ? after : "", limit)) == NULL)
+		return GH_EDB;
+	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		memset(&u, 0, sizeof(u));
+		copy_col(u.id, sizeof(u.id), st, L_ID);
+		copy_col(u.username, sizeof(u.username), st, L_USERNAME);
+		copy_col(u.status, sizeof(u.status), st, L_STATUS);
+		copy_col(u.email, sizeof(u.email), st, L_EMAIL);
+		u.created_at = gh_stmt_col_int(st, L_CREATED);
+		if (fn(&u, arg) != 0) {
+			rc = GH_STEP_DONE;
+			break;
+		}
+	}
+	gh_stmt_reset(st);
+	return rc == GH_STEP_DONE ? GH_OK : GH_EDB;
+}
+
+enum gh_err
+gh_store_admin_find(struct gh_db *db, const char *app_id, const char *who,
+    char user_id[GH_ID_LEN + 1])
+{
+	struct gh_stmt	*st = NULL;
+	enum gh_step	 rc;
+	char		*norm;
+	int		 rows = 0;
+	enum gh_err	 er = GH_ENOMEM;
+
+	user_id[0] = '\0';
+	if ((norm = strdup(who)) == NULL)
+		goto out;
+	gh_store_fold(norm);
+	er = GH_EDB;
+	if ((st = gh_db_prepare(db, GH_STMT_USER_FIND, "ttt", app_id, who,
+	    norm)) == NULL)
+		goto out;
+	/* The statement stops at two rows: one is the answer, two mean who
+	 * is, say, one user's username and another's email. */
+	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		if (rows++ == 0)
+			copy_col(user_id, GH_ID_LEN + 1, st, 0);
+	}
+	if (rc != GH_STEP_DONE)
+		goto out;
+	if (rows == 0)
+		er = GH_ENOTFOUND;
+	else
+		er = rows == 1 ? GH_OK : GH_ECONFLICT;
+out:
+	if (st != NULL)
+		gh_stmt_reset(st);
+	if (er != GH_OK)
+		user_id[0] = '\0';
+	free(norm);	/* bound until the reset */
+	return er;
+}
+
+enum gh_err
+gh_store_admin_set_status(struct gh_db *db, const char *user_id,
+    const char *status)
+{
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	if ((st = gh_db_prepare(db, GH_STMT_USER_SET_STATUS, "tti", user_id,
+	    status, gh_clock_now())) == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) != GH_OK)
+		return er;
+	return gh_db_changes(db) > 0 ? GH_OK : GH_ENOTFOUND;
+}
+
+enum gh_err
+gh_store_admin_revoke_sessions(struct gh_db *db, const char *user_id,
+    const char *reason, int64_t *count)
+{
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	*count = 0;
+	if ((st = gh_db_prepare(db, GH_STMT_SESSIONS_REVOKE_USER, "tit",
+	    user_id, gh_clock_now(), reason)) == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) != GH_OK)
+		return er;
+	*count = gh_db_changes(db);
+	return GH_OK;
+}
+
+enum gh_err
+gh_store_admin_log(struct gh_db *db, const char *action, const char *app_id,
+    const char *user_id, const char *session_id)
+{
+	struct gh_stmt	*st;
+	char		 id[GH_ID_LEN + 1];
+
+	gh_id_new(id);
+	st = gh_db_prepare(db, GH_STMT_ACTION_LOG_INSERT, "ttttttti", id,
+	    app_id, user_id, session_id, action, (const char *)NULL,
+	    (const char *)NULL, gh_clock_now());
+	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+}
