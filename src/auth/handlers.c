@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "audit.h"
 #include "cookie.h"
 #include "db.h"
@@ -58,26 +59,25 @@ application(struct gh_req *req, struct gh_res *res,
  * (HttpOnly) and the body carries the profile and the CSRF token. */
 static enum gh_err
 auth_result(struct gh_req *req, struct gh_res *res, int status,
-    const char *user_id, const char *membership_id, const char *session_id,
-    struct gh_tokens *t)
+    const struct gh_signed_in *in)
 {
 	json_object	*o, *profile;
 	char		 csrf[GH_CSRF_LEN + 1];
 	enum gh_err	 er;
 
-	if ((er = gh_store_user_profile(req->srv->db, user_id, membership_id,
-	    &profile)) != GH_OK)
+	if ((er = gh_store_user_profile(req->srv->db, in->user_id,
+	    in->membership_id, &profile)) != GH_OK)
 		return er;
 	o = json_object_new_object();
-	if (t->cookie[0] != '\0') {
-		gh_csrf_token(req->srv->secret, session_id, csrf);
+	if (in->tokens.cookie[0] != '\0') {
+		gh_csrf_token(req->srv->secret, in->session_id, csrf);
 		gh_json_add(o, "csrf_token", json_object_new_string(csrf));
 	} else
-		gh_json_add(o, "tokens", gh_tokens_json(t));
+		gh_json_add(o, "tokens", gh_tokens_json(&in->tokens));
 	gh_json_add(o, "profile", profile);
 	gh_res_json(res, status, o);
-	if (t->cookie[0] != '\0')
-		return gh_cookie_set(res, &req->srv->cfg, t->cookie);
+	if (in->tokens.cookie[0] != '\0')
+		return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
 	return GH_OK;
 }
 
@@ -97,18 +97,12 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 	};
 	enum { EMAIL, PASSWORD, USERNAME, DISPLAY, INVITE, CLIENT, COOKIE };
 	struct gh_json_value	 v[NFIELDS(fields)];
-	struct gh_db		*db = req->srv->db;
-	struct gh_new_user	 nu;
-	struct gh_subject	 subj;
-	struct gh_tokens	 tok;
-	char			 hash[GH_PASSWORD_HASH_MAX];
-	char			 app_id[GH_ID_LEN + 1], user_id[GH_ID_LEN + 1];
-	char			 mem_id[GH_ID_LEN + 1], sid[GH_ID_LEN + 1];
+	struct gh_new_account	 na;
+	struct gh_signed_in	 in;
+	char			 app_id[GH_ID_LEN + 1];
 	const char		*client_id, *code;
 	enum gh_err		 er;
 
-	memset(&tok, 0, sizeof(tok));
-	memset(hash, 0, sizeof(hash));
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
 	/* Invites arrive with accounts (issue 8); until then none is valid. */
@@ -117,57 +111,26 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 		    "a valid invite code");
 	if (!application(req, res, &v[CLIENT], app_id, &client_id))
 		return GH_OK;
-	/* The slow hash runs before the write lock is taken. */
-	if ((er = gh_password_hash(&req->srv->pw, v[PASSWORD].s,
-	    v[PASSWORD].len, hash)) != GH_OK)
-		goto out;
-	memset(&nu, 0, sizeof(nu));
-	nu.application_id = app_id;
-	nu.email = v[EMAIL].s;
-	nu.username = v[USERNAME].present ? v[USERNAME].s : NULL;
-	nu.display_name = v[DISPLAY].present ? v[DISPLAY].s : NULL;
-	nu.password_hash = hash;
-	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
-		goto out;
-	er = gh_store_user_create(db, &nu, user_id, mem_id, &code);
+	memset(&na, 0, sizeof(na));
+	na.application_id = app_id;
+	na.client_id = client_id;
+	na.email = v[EMAIL].s;
+	na.username = v[USERNAME].present ? v[USERNAME].s : NULL;
+	na.display_name = v[DISPLAY].present ? v[DISPLAY].s : NULL;
+	na.password = v[PASSWORD].s;
+	na.password_len = v[PASSWORD].len;
+	na.cookie = v[COOKIE].b;
+	er = gh_account_sign_up(req, &na, &in, &code);
 	if (er == GH_ECONFLICT) {
-		gh_db_rollback(db);
 		gh_problem(res, 409, code, strcmp(code, "email_taken") == 0 ?
 		    "an account with this email exists; sign in instead" :
 		    "choose another username");
-		er = GH_OK;
-		goto out;
+		return GH_OK;
 	}
-	subj.user_id = user_id;
-	subj.application_id = app_id;
-	subj.client_id = client_id;
-	subj.membership_id = mem_id;
-	if (er != GH_OK ||
-	    (er = gh_session_start(req, &subj, "pwd", v[COOKIE].b, sid,
-	    &tok)) != GH_OK ||
-	    (er = gh_audit(req, "sign_up", app_id, user_id, sid)) != GH_OK ||
-	    (er = auth_result(req, res, 201, user_id, mem_id, sid, &tok)) !=
-	    GH_OK ||
-	    (er = gh_db_commit(db)) != GH_OK)
-		gh_res_empty(res, 0);	/* nothing is said until committed */
-out:
-	sodium_memzero(hash, sizeof(hash));
-	gh_tokens_free(&tok);
+	if (er == GH_OK)
+		er = auth_result(req, res, 201, &in);
+	gh_signed_in_free(&in);
 	return er;
-}
-
-static enum gh_err
-reject_credentials(struct gh_req *req, struct gh_res *res,
-    const char *app_id, const char *user_id)
-{
-	enum gh_err	 er;
-
-	if ((er = gh_audit(req, "sign_in_failed", app_id, user_id, NULL)) !=
-	    GH_OK)
-		return er;
-	gh_problem(res, 401, "invalid_credentials",
-	    "the email, username or password is not right");
-	return GH_OK;
 }
 
 enum gh_err
@@ -182,20 +145,13 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 	};
 	enum { EMAIL, USERNAME, PASSWORD, CLIENT, COOKIE };
 	struct gh_json_value	 v[NFIELDS(fields)];
-	struct gh_server	*srv = req->srv;
-	struct gh_login		 login;
-	struct gh_subject	 subj;
-	struct gh_tokens	 tok;
-	char			 app_id[GH_ID_LEN + 1], mem_id[GH_ID_LEN + 1];
-	char			 sid[GH_ID_LEN + 1], fresh[GH_PASSWORD_HASH_MAX];
-	const char		*client_id;
+	struct gh_credentials	 cr;
+	struct gh_signed_in	 in;
+	char			 app_id[GH_ID_LEN + 1];
 	struct gh_problem	 p = { NULL };
-	int			 rehash, bad;
+	int			 bad;
 	enum gh_err		 er;
 
-	memset(&tok, 0, sizeof(tok));
-	memset(&login, 0, sizeof(login));
-	fresh[0] = '\0';
 	/* The either-or rule joins the table's findings in one answer. */
 	bad = gh_json_fields(req->json, fields, NFIELDS(fields), v, &p) != GH_OK;
 	if (v[EMAIL].present && v[USERNAME].present) {
@@ -212,56 +168,27 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 		gh_problem_free(&p);
 		return GH_OK;
 	}
-	if (!application(req, res, &v[CLIENT], app_id, &client_id))
+	memset(&cr, 0, sizeof(cr));
+	if (!application(req, res, &v[CLIENT], app_id, &cr.client_id))
 		return GH_OK;
-	er = gh_store_user_login(srv->db, app_id, v[EMAIL].present ? "email" :
-	    "username", v[EMAIL].present ? v[EMAIL].s : v[USERNAME].s, &login);
-	if (er == GH_ENOTFOUND || (er == GH_OK && login.hash[0] == '\0')) {
-		/* The same work and answer as a wrong password. */
-		gh_password_burn(&srv->pw, v[PASSWORD].s, v[PASSWORD].len);
-		er = reject_credentials(req, res, app_id, NULL);
-		goto out;
-	}
-	if (er != GH_OK)
-		goto out;
-	if (gh_password_verify(login.hash, v[PASSWORD].s, v[PASSWORD].len) !=
-	    GH_OK) {
-		er = reject_credentials(req, res, app_id, login.user_id);
-		goto out;
-	}
-	if (!login.active) {
+	cr.application_id = app_id;
+	cr.by = v[EMAIL].present ? "email" : "username";
+	cr.login = v[EMAIL].present ? v[EMAIL].s : v[USERNAME].s;
+	cr.password = v[PASSWORD].s;
+	cr.password_len = v[PASSWORD].len;
+	cr.cookie = v[COOKIE].b;
+	er = gh_account_sign_in(req, &cr, &in);
+	if (er == GH_EAUTH) {
+		gh_problem(res, 401, "invalid_credentials",
+		    "the email, username or password is not right");
+		er = GH_OK;
+	} else if (er == GH_EFORBIDDEN) {
 		gh_problem(res, 403, "account_disabled",
 		    "this account has been disabled");
-		goto out;
-	}
-	rehash = gh_password_needs_rehash(&srv->pw, login.hash);
-	if (rehash && (er = gh_password_hash(&srv->pw, v[PASSWORD].s,
-	    v[PASSWORD].len, fresh)) != GH_OK)
-		goto out;
-	if ((er = gh_db_begin(srv->db, rehash ? GH_DB_DURABLE :
-	    GH_DB_RELAXED)) != GH_OK)
-		goto out;
-	if (rehash && (er = gh_store_password_set(srv->db, login.user_id,
-	    fresh)) != GH_OK)
-		goto out;
-	if ((er = gh_store_user_first_membership(srv->db, login.user_id,
-	    mem_id)) != GH_OK)
-		goto out;
-	subj.user_id = login.user_id;
-	subj.application_id = app_id;
-	subj.client_id = client_id;
-	subj.membership_id = mem_id[0] != '\0' ? mem_id : NULL;
-	if ((er = gh_session_start(req, &subj, "pwd", v[COOKIE].b, sid,
-	    &tok)) != GH_OK ||
-	    (er = gh_audit(req, "sign_in", app_id, login.user_id, sid)) !=
-	    GH_OK ||
-	    (er = auth_result(req, res, 200, login.user_id, mem_id, sid,
-	    &tok)) != GH_OK || (er = gh_db_commit(srv->db)) != GH_OK)
-		gh_res_empty(res, 0);
-out:
-	sodium_memzero(&login, sizeof(login));
-	sodium_memzero(fresh, sizeof(fresh));
-	gh_tokens_free(&tok);
+		er = GH_OK;
+	} else if (er == GH_OK)
+		er = auth_result(req, res, 200, &in);
+	gh_signed_in_free(&in);
 	return er;
 }
 

@@ -1,0 +1,57 @@
+/*
+ * Signing up and signing in with a password, shared by the JSON API
+ * (auth.fcgi) and the hosted pages (ui.fcgi): each owns its transaction and
+ * its action-log rows; the caller only turns the outcome into an answer.
+ */
+#ifndef GH_ACCOUNT_H
+#define GH_ACCOUNT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "id.h"
+#include "session.h"
+
+struct gh_req;
+
+struct gh_signed_in {
+	char		 user_id[GH_ID_LEN + 1];
+	char		 membership_id[GH_ID_LEN + 1];
+	char		 session_id[GH_ID_LEN + 1];
+	struct gh_tokens tokens;
+};
+
+struct gh_credentials {
+	const char	*application_id;
+	const char	*client_id;
+	const char	*by;		/* "email" or "username" */
+	const char	*login;
+	const char	*password;
+	size_t		 password_len;
+	int		 cookie;	/* start a cookie-mode session */
+};
+
+struct gh_new_account {
+	const char	*application_id;
+	const char	*client_id;
+	const char	*email;
+	const char	*username;	/* NULL: made from the email */
+	const char	*display_name;	/* may be NULL */
+	const char	*password;
+	size_t		 password_len;
+	int		 cookie;
+};
+
+/* GH_OK: a new session, committed. GH_EAUTH: unknown account or wrong
+ * password, told apart by nobody (same work, same answer, a sign_in_failed
+ * row either way). GH_EFORBIDDEN: the account is disabled. */
+enum gh_err	 gh_account_sign_in(struct gh_req *,
+		    const struct gh_credentials *, struct gh_signed_in *) GH_WUR;
+/* GH_OK: the user, its personal account and a session, committed.
+ * GH_ECONFLICT: *code is email_taken or username_taken; nothing written. */
+enum gh_err	 gh_account_sign_up(struct gh_req *,
+		    const struct gh_new_account *, struct gh_signed_in *,
+		    const char **code) GH_WUR;
+void		 gh_signed_in_free(struct gh_signed_in *);
+
+#endif
