@@ -20,6 +20,7 @@ enum gh_route_flags {
 	GH_ROUTE_JSON = 1 << 1,	/* body must be a JSON object (415 otherwise) */
 	GH_ROUTE_BODY_OPTIONAL = 1 << 2, /* with JSON: an empty body is {} */
 	GH_ROUTE_READ = 1 << 3,	/* never writes: runs in one read transaction */
+	GH_ROUTE_FORM = 1 << 4,	/* body is an HTML form (415 otherwise) */
 };
 
 struct gh_route {

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "cookie.h"
 #include "db.h"
+#include "form.h"
 #include "http.h"
 #include "http_io.h"
 #include "json.h"
@@ -305,6 +306,29 @@ gh_server_refuse(struct gh_res *res, enum gh_err er, const char *code)
 	unauthorized(res, code, detail);
 }
 
+/* Bounded like a JSON body; the handler reads the fields. */
+static int
+read_form_body(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
+    struct gh_res *res)
+{
+	if (req->content_length > srv->cfg.body_limit) {
+		gh_problem(res, 413, "payload_too_large", NULL);
+		return 0;
+	}
+	if (req->content_length > 0 && !gh_form_is_type(req->content_type)) {
+		gh_problem(res, 415, "unsupported_media_type",
+		    "send the form as application/x-www-form-urlencoded");
+		return 0;
+	}
+	if (gh_http_req_read_body(req, io, (size_t)srv->cfg.body_limit) !=
+	    GH_OK) {
+		gh_problem(res, 400, "bad_request",
+		    "the body ended before Content-Length bytes");
+		return 0;
+	}
+	return 1;
+}
+
 static int
 read_json_body(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
     unsigned flags, struct gh_res *res)
@@ -431,6 +455,8 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		return;
 	if ((rt->flags & GH_ROUTE_JSON) &&
 	    !read_json_body(srv, req, io, rt->flags, res))
+		return;
+	if ((rt->flags & GH_ROUTE_FORM) && !read_form_body(srv, req, io, res))
 		return;
 	er = rt->handler(req, res);
 	if (er != GH_OK && res->status == 0) {

@@ -72,3 +72,17 @@ gh_url_encode(const char *s)
 	*o = '\0';
 	return out;
 }
+
+int
+gh_url_is_local(const char *t)
+{
+	size_t	 i;
+
+	if (t == NULL || t[0] != '/' || t[1] == '/' || t[1] == '\\' ||
+	    strlen(t) > 2048)
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x21 || t[i] == 0x7f || t[i] == '\\')
+			return 0;
+	return 1;
+}

@@ -18,4 +18,8 @@ char	*gh_url_decode(const char *s, size_t len, unsigned flags);
  * unreserved characters and '/'. Returns a new string (free()). */
 char	*gh_url_encode(const char *s);
 
+/* 1 when target may follow a sign-in: a path on this site ("/x?y"), never
+ * a scheme, a host ("//evil", "/\\evil") or a control character. */
+int	 gh_url_is_local(const char *target);
+
 #endif

@@ -1,0 +1,514 @@
+/*
+ * ui.fcgi — the hosted pages, mounted at /ui: sign-in, sign-up, the signed-in
+ * user, sign-out. Plain HTML forms that work without JavaScript; a session
+ * is a cookie-mode session (docs/cookies.md), so the authorizer lets the
+ * browser into protected locations afterwards.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "audit.h"
+#include "cookie.h"
+#include "db.h"
+#include "form.h"
+#include "http.h"
+#include "json.h"
+#include "problem.h"
+#include "serve.h"
+#include "store_user.h"
+#include "url.h"
+
+/* What a page shows besides its form: an error, the values to keep. */
+struct view {
+	const char	*error;		/* shown in a role="alert" box */
+	const char	*email;
+	const char	*display_name;
+	const char	*return_to;	/* already checked local */
+};
+
+static void
+put_escaped(FILE *f, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f); break;
+		}
+}
+
+static void
+head(FILE *f, const char *title)
+{
+	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><title>", f);
+	put_escaped(f, title);
+	fputs("</title><style>"
+	    "body{font:16px/1.5 system-ui,sans-serif;max-width:26rem;"
+	    "margin:3rem auto;padding:0 1rem;color:#1a1a1a}"
+	    "label{display:block;margin-top:1rem;font-weight:600}"
+	    "input{display:block;width:100%;box-sizing:border-box;"
+	    "padding:.5rem;font:inherit;margin-top:.25rem}"
+	    "button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit}"
+	    ".alert{border:2px solid #b00020;padding:.75rem;color:#b00020}"
+	    ":focus{outline:3px solid #1f6feb;outline-offset:2px}"
+	    "</style></head><body><main>\n<h1>", f);
+	put_escaped(f, title);
+	fputs("</h1>\n", f);
+}
+
+static void
+alert(FILE *f, const struct view *v)
+{
+	if (v->error == NULL)
+		return;
+	fputs("<p class=\"alert\" role=\"alert\" id=\"error\">", f);
+	put_escaped(f, v->error);
+	fputs("</p>\n", f);
+}
+
+static void
+hidden_return(FILE *f, const struct view *v)
+{
+	if (v->return_to == NULL)
+		return;
+	fputs("<input type=\"hidden\" name=\"return_to\" value=\"", f);
+	put_escaped(f, v->return_to);
+	fputs("\">\n", f);
+}
+
+static void
+link_with_return(FILE *f, const char *path, const char *text,
+    const struct view *v)
+{
+	char	*enc = v->return_to != NULL ? gh_url_encode(v->return_to) : NULL;
+
+	fprintf(f, "<p><a href=\"%s", path);
+	if (enc != NULL) {
+		fputs("?return_to=", f);
+		put_escaped(f, enc);
+	}
+	fputs("\">", f);
+	put_escaped(f, text);
+	fputs("</a></p>\n", f);
+	free(enc);
+}
+
+static void
+email_and_password(FILE *f, const struct view *v, const char *pw_complete)
+{
+	fputs("<label for=\"email\">Email</label>\n<input id=\"email\" "
+	    "name=\"email\" type=\"email\" autocomplete=\"email\" required "
+	    "autofocus", f);
+	if (v->error != NULL)
+		fputs(" aria-describedby=\"error\"", f);
+	fputs(" value=\"", f);
+	put_escaped(f, v->email);
+	fprintf(f, "\">\n<label for=\"password\">Password</label>\n<input "
+	    "id=\"password\" name=\"password\" type=\"password\" "
+	    "autocomplete=\"%s\" required minlength=\"8\" maxlength=\"128\">\n",
+	    pw_complete);
+}
+
+/* Sends the page written to f, with headers that keep it out of frames
+ * and caches and let it load nothing from anywhere. */
+static enum gh_err
+send_page(struct gh_res *res, int status, FILE *f, char **buf, size_t *len)
+{
+	fputs("</main></body></html>\n", f);
+	if (fclose(f) != 0)
+		return GH_ENOMEM;
+	gh_res_empty(res, status);
+	res->content_type = "text/html; charset=utf-8";
+	res->body = *buf;
+	res->body_len = *len;
+	*buf = NULL;
+	if (gh_res_header(res, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'unsafe-inline'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'") != GH_OK ||
+	    gh_res_header(res, "X-Frame-Options", "DENY") != GH_OK)
+		return GH_ENOMEM;
+	return GH_OK;
+}
+
+static enum gh_err
+sign_in_page(struct gh_res *res, int status, const struct view *v)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return GH_ENOMEM;
+	head(f, "Sign in");
+	alert(f, v);
+	fputs("<form method=\"post\" action=\"/ui/sign-in\">\n", f);
+	hidden_return(f, v);
+	email_and_password(f, v, "current-password");
+	fputs("<button type=\"submit\">Sign in</button>\n</form>\n", f);
+	link_with_return(f, "/ui/sign-up", "New here? Create an account", v);
+	return send_page(res, status, f, &buf, &len);
+}
+
+static enum gh_err
+sign_up_page(struct gh_res *res, int status, const struct view *v)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return GH_ENOMEM;
+	head(f, "Create an account");
+	alert(f, v);
+	fputs("<form method=\"post\" action=\"/ui/sign-up\">\n", f);
+	hidden_return(f, v);
+	fputs("<label for=\"display_name\">Your name</label>\n<input "
+	    "id=\"display_name\" name=\"display_name\" autocomplete=\"name\" "
+	    "maxlength=\"64\" value=\"", f);
+	put_escaped(f, v->display_name);
+	fputs("\">\n", f);
+	email_and_password(f, v, "new-password");
+	fputs("<p id=\"pw-hint\">At least 8 characters.</p>\n"
+	    "<button type=\"submit\">Create account</button>\n</form>\n", f);
+	link_with_return(f, "/ui/sign-in", "Have an account? Sign in", v);
+	return send_page(res, status, f, &buf, &len);
+}
+
+/* 303 to where the browser was going, or to its own page. */
+static enum gh_err
+see_other(struct gh_res *res, const char *where)
+{
+	gh_res_empty(res, 303);
+	return gh_res_header(res, "Location", "%s", where);
+}
+
+/* return_to from the query (GET) or the form (POST), kept only when it is
+ * a path on this site: an open redirect would hand the session's first
+ * page to anyone who sent the link. */
+static char *
+return_to(const struct gh_req *req)
+{
+	char	*r = req->body != NULL ? gh_form_value(req->body,
+		    req->body_len, "return_to") : gh_req_query(req, "return_to");
+
+	if (r != NULL && !gh_url_is_local(r)) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static enum gh_err
+get_sign_in(struct gh_req *req, struct gh_res *res)
+{
+	struct view	 v = { NULL, NULL, NULL, NULL };
+	char		*back = return_to(req);
+	enum gh_err	 er;
+
+	v.return_to = back;
+	er = sign_in_page(res, 200, &v);
+	free(back);
+	return er;
+}
+
+static enum gh_err
+get_sign_up(struct gh_req *req, struct gh_res *res)
+{
+	struct view	 v = { NULL, NULL, NULL, NULL };
+	char		*back = return_to(req);
+	enum gh_err	 er;
+
+	v.return_to = back;
+	er = sign_up_page(res, 200, &v);
+	free(back);
+	return er;
+}
+
+/* Login CSRF: a form posted from another site must not sign the browser
+ * into an account of the attacker's. */
+static int
+same_site(struct gh_req *req)
+{
+	return gh_origin_ok(req, &req->srv->cfg);
+}
+
+static const char *
+check_password(const char *pw)
+{
+	int64_t	 n = pw != NULL ? gh_json_utf8_count(pw, strlen(pw)) : 0;
+
+	if (n < 8 || n > 128)
+		return "Choose a password of 8 to 128 characters.";
+	return NULL;
+}
+
+struct form {
+	char	*email, *password, *display_name, *back;
+};
+
+static void
+form_read(struct gh_req *req, struct form *fm)
+{
+	fm->email = gh_form_value(req->body, req->body_len, "email");
+	fm->password = gh_form_value(req->body, req->body_len, "password");
+	fm->display_name = gh_form_value(req->body, req->body_len,
+	    "display_name");
+	fm->back = return_to(req);
+}
+
+static void
+form_free(struct form *fm)
+{
+	free(fm->email);
+	if (fm->password != NULL) {
+		sodium_memzero(fm->password, strlen(fm->password));
+		free(fm->password);
+	}
+	free(fm->display_name);
+	free(fm->back);
+}
+
+/* Signed in: the session cookie, and on to where the browser was going. */
+static enum gh_err
+signed_in(struct gh_req *req, struct gh_res *res, struct gh_signed_in *in,
+    const char *back)
+{
+	enum gh_err	 er;
+
+	if ((er = see_other(res, back != NULL ? back : "/ui/me")) != GH_OK)
+		return er;
+	return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
+}
+
+static enum gh_err
+post_sign_in(struct gh_req *req, struct gh_res *res)
+{
+	struct form		 fm;
+	struct view		 v = { NULL, NULL, NULL, NULL };
+	struct gh_credentials	 cr;
+	struct gh_signed_in	 in;
+	char			 app_id[GH_ID_LEN + 1];
+	int			 status = 400;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	form_read(req, &fm);
+	v.email = fm.email;
+	v.return_to = fm.back;
+	if (!same_site(req)) {
+		v.error = "This form was sent from another site. Sign in here.";
+		status = 403;
+	} else if (fm.email == NULL || !gh_check_email(fm.email,
+	    strlen(fm.email)))
+		v.error = "Enter your email address, like name@example.com.";
+	else if (fm.password == NULL || *fm.password == '\0')
+		v.error = "Enter your password.";
+	if (v.error != NULL) {
+		er = sign_in_page(res, status, &v);
+		goto out;
+	}
+	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
+	    GH_OK)
+		goto out;
+	memset(&cr, 0, sizeof(cr));
+	cr.application_id = app_id;
+	cr.client_id = "default";
+	cr.by = "email";
+	cr.login = fm.email;
+	cr.password = fm.password;
+	cr.password_len = strlen(fm.password);
+	cr.cookie = 1;
+	er = gh_account_sign_in(req, &cr, &in);
+	if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
+		v.error = er == GH_EAUTH ? "That email and password do not "
+		    "match an account. Check them and try again." :
+		    "This account has been disabled.";
+		er = sign_in_page(res, er == GH_EAUTH ? 401 : 403, &v);
+	} else if (er == GH_OK)
+		er = signed_in(req, res, &in, fm.back);
+out:
+	gh_signed_in_free(&in);
+	form_free(&fm);
+	return er;
+}
+
+static enum gh_err
+post_sign_up(struct gh_req *req, struct gh_res *res)
+{
+	struct form		 fm;
+	struct view		 v = { NULL, NULL, NULL, NULL };
+	struct gh_new_account	 na;
+	struct gh_signed_in	 in;
+	char			 app_id[GH_ID_LEN + 1];
+	const char		*code;
+	int			 status = 400;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	form_read(req, &fm);
+	v.email = fm.email;
+	v.display_name = fm.display_name;
+	v.return_to = fm.back;
+	if (fm.display_name != NULL && *fm.display_name == '\0') {
+		free(fm.display_name);
+		fm.display_name = NULL;
+		v.display_name = NULL;
+	}
+	if (!same_site(req)) {
+		v.error = "This form was sent from another site. Create your "
+		    "account here.";
+		status = 403;
+	} else if (fm.email == NULL || !gh_check_email(fm.email,
+	    strlen(fm.email)))
+		v.error = "Enter your email address, like name@example.com.";
+	else if ((v.error = check_password(fm.password)) != NULL)
+		;
+	else if (fm.display_name != NULL && (gh_json_utf8_count(
+	    fm.display_name, strlen(fm.display_name)) > 64 ||
+	    !gh_check_display_text(fm.display_name, strlen(fm.display_name))))
+		v.error = "Use up to 64 characters for your name.";
+	if (v.error != NULL) {
+		er = sign_up_page(res, status, &v);
+		goto out;
+	}
+	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
+	    GH_OK)
+		goto out;
+	memset(&na, 0, sizeof(na));
+	na.application_id = app_id;
+	na.client_id = "default";
+	na.email = fm.email;
+	na.display_name = fm.display_name;
+	na.password = fm.password;
+	na.password_len = strlen(fm.password);
+	na.cookie = 1;
+	er = gh_account_sign_up(req, &na, &in, &code);
+	if (er == GH_ECONFLICT) {
+		v.error = "An account with this email already exists. Sign in "
+		    "instead.";
+		er = sign_up_page(res, 409, &v);
+	} else if (er == GH_OK)
+		er = signed_in(req, res, &in, fm.back);
+out:
+	gh_signed_in_free(&in);
+	form_free(&fm);
+	return er;
+}
+
+static enum gh_err
+to_sign_in(struct gh_res *res, const char *back)
+{
+	char		*enc = gh_url_encode(back), *loc = NULL;
+	enum gh_err	 er = GH_ENOMEM;
+
+	if (enc != NULL && asprintf(&loc, "/ui/sign-in?return_to=%s", enc) >= 0)
+		er = see_other(res, loc);
+	free(enc);
+	free(loc);
+	return er;
+}
+
+static enum gh_err
+get_me(struct gh_req *req, struct gh_res *res)
+{
+	json_object	*p, *v;
+	const char	*code, *name, *email = NULL;
+	char		 csrf[GH_CSRF_LEN + 1];
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+	enum gh_err	 er;
+
+	if ((er = gh_server_authenticate(req->srv, req, &code)) != GH_OK)
+		return er == GH_EAUTH || er == GH_EFORBIDDEN ?
+		    to_sign_in(res, "/ui/me") : er;
+	if ((er = gh_store_user_profile(req->srv->db, req->auth.user_id,
+	    req->auth.membership_id, &p)) != GH_OK)
+		return er;
+	name = json_object_object_get_ex(p, "display_name", &v) && v != NULL ?
+	    json_object_get_string(v) : NULL;
+	if (name == NULL && json_object_object_get_ex(p, "username", &v))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(p, "credentials", &v) &&
+	    json_object_array_length(v) > 0 && json_object_object_get_ex(
+	    json_object_array_get_idx(v, 0), "email", &v))
+		email = json_object_get_string(v);
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		json_object_put(p);
+		return GH_ENOMEM;
+	}
+	head(f, "Your account");
+	fputs("<p id=\"who\">Signed in as <strong>", f);
+	put_escaped(f, name);
+	fputs("</strong>", f);
+	if (email != NULL) {
+		fputs(" (", f);
+		put_escaped(f, email);
+		fputs(")", f);
+	}
+	gh_csrf_token(req->srv->secret, req->auth.session_id, csrf);
+	fputs(".</p>\n<form method=\"post\" action=\"/ui/sign-out\">\n"
+	    "<input type=\"hidden\" name=\"csrf_token\" value=\"", f);
+	put_escaped(f, csrf);
+	fputs("\">\n<button type=\"submit\">Sign out</button>\n</form>\n", f);
+	json_object_put(p);
+	return send_page(res, 200, f, &buf, &len);
+}
+
+/* A form cannot send X-CSRF-Token: the token comes as a field instead. */
+static enum gh_err
+post_sign_out(struct gh_req *req, struct gh_res *res)
+{
+	const char	*code;
+	char		*csrf;
+	enum gh_err	 er;
+
+	if ((er = gh_server_authenticate(req->srv, req, &code)) != GH_OK)
+		return er == GH_EAUTH || er == GH_EFORBIDDEN ?
+		    to_sign_in(res, "/ui/me") : er;
+	csrf = gh_form_value(req->body, req->body_len, "csrf_token");
+	if (!req->by_cookie || !same_site(req) ||
+	    !gh_csrf_ok(req->srv->secret, req->auth.session_id, csrf)) {
+		free(csrf);
+		gh_problem(res, 403, "csrf_failed", "sign out from your "
+		    "account page");
+		return GH_OK;
+	}
+	free(csrf);
+	if ((er = gh_db_begin(req->srv->db, GH_DB_DURABLE)) != GH_OK ||
+	    (er = gh_session_revoke(req, req->auth.session_id,
+	    "sign_out")) != GH_OK ||
+	    (er = gh_audit(req, "sign_out", req->auth.application_id,
+	    req->auth.user_id, req->auth.session_id)) != GH_OK ||
+	    (er = gh_db_commit(req->srv->db)) != GH_OK ||
+	    (er = see_other(res, "/ui/sign-in")) != GH_OK)
+		return er;
+	return gh_cookie_clear(res, &req->srv->cfg);
+}
+
+static const struct gh_route routes[] = {
+	{ "GET", "/sign-in", get_sign_in, 0 },
+	{ "POST", "/sign-in", post_sign_in, GH_ROUTE_FORM },
+	{ "GET", "/sign-up", get_sign_up, 0 },
+	{ "POST", "/sign-up", post_sign_up, GH_ROUTE_FORM },
+	{ "GET", "/me", get_me, GH_ROUTE_READ },
+	{ "POST", "/sign-out", post_sign_out, GH_ROUTE_FORM },
+};
+
+static const struct gh_app app = {
+	"ui", "/ui", routes, sizeof(routes) / sizeof(routes[0]),
+	GH_APP_PASSWORDS
+};
+
+int
+main(void)
+{
+	return gh_serve(&app);
+}
