@@ -202,3 +202,21 @@ def test_authorizer_sends_browser_with_bad_cookie_to_sign_in(plain):
                               "Accept": "text/html"})
     assert r.status_code == 302, r.text
     assert r.headers["Location"].startswith("/ui/sign-in?return_to=")
+
+
+def test_expired_cookie_is_401(browser, plain):
+    import sqlite3
+    import time
+    s, _, _, r = browser
+    user_id = r.json()["profile"]["id"]
+    con = sqlite3.connect(plain.db_path)
+    # A session older than refresh_ttl (30 days by default).
+    con.execute("UPDATE sessions SET created_at = ? WHERE user_id = ?",
+                (int(time.time()) - 31 * 86400, user_id))
+    con.commit()
+    con.close()
+    assert_problem(s.get(url(plain, "/v1/auth/me"), timeout=TIMEOUT),
+                   401, "token_expired")
+    r = s.get(url(plain, "/private/secret.txt"), timeout=TIMEOUT,
+              allow_redirects=False)
+    assert_problem(r, 401, "token_expired")
