@@ -5,6 +5,7 @@
 
 #include "err.h"
 
+struct gh_db;
 struct gh_req;
 
 /* Writes inside the caller's transaction when one is open. Any id may be
@@ -12,5 +13,12 @@ struct gh_req;
 enum gh_err	 gh_audit(struct gh_req *, const char *action,
 		    const char *application_id, const char *user_id,
 		    const char *session_id) GH_WUR;
+
+/* The same row from outside a request (the admin command): ip and
+ * user_agent may be NULL. */
+enum gh_err	 gh_audit_db(struct gh_db *, const char *action,
+		    const char *application_id, const char *user_id,
+		    const char *session_id, const char *ip,
+		    const char *user_agent) GH_WUR;
 
 #endif

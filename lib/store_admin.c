@@ -114,17 +114,3 @@ gh_store_admin_revoke_sessions(struct gh_db *db, const char *user_id,
 	*count = gh_db_changes(db);
 	return GH_OK;
 }
-
-enum gh_err
-gh_store_admin_log(struct gh_db *db, const char *action, const char *app_id,
-    const char *user_id, const char *session_id)
-{
-	struct gh_stmt	*st;
-	char		 id[GH_ID_LEN + 1];
-
-	gh_id_new(id);
-	st = gh_db_prepare(db, GH_STMT_ACTION_LOG_INSERT, "ttttttti", id,
-	    app_id, user_id, session_id, action, (const char *)NULL,
-	    (const char *)NULL, gh_clock_now());
-	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
-}

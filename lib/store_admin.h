@@ -48,10 +48,4 @@ enum gh_err	 gh_store_admin_set_status(struct gh_db *, const char *user_id,
 enum gh_err	 gh_store_admin_revoke_sessions(struct gh_db *,
 		    const char *user_id, const char *reason,
 		    int64_t *count) GH_WUR;
-/* An action_logs row with no request behind it (no address, no user
- * agent). Any id may be NULL. */
-enum gh_err	 gh_store_admin_log(struct gh_db *, const char *action,
-		    const char *app_id, const char *user_id,
-		    const char *session_id) GH_WUR;
-
 #endif

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -824,8 +825,8 @@ cmd_user_add(const struct leaf *l, int argc, char *argv[])
 		goto out;
 	er = gh_store_user_create(db, &nu, user_id, mem_id, &code);
 	if (er == GH_OK)
-		er = gh_store_admin_log(db, "user_created", app_id, user_id,
-		    NULL);
+		er = gh_audit_db(db, "user_created", app_id, user_id,
+		    NULL, NULL, NULL);
 	if (er == GH_OK)
 		er = gh_db_commit(db);
 	if (er != GH_OK) {
@@ -968,8 +969,8 @@ cmd_user_status(const struct leaf *l, int argc, char *argv[])
 		er = gh_store_admin_revoke_sessions(db, user_id,
 		    "user_disabled", &revoked);
 	if (er == GH_OK)
-		er = gh_store_admin_log(db, disable ? "user_disabled" :
-		    "user_enabled", app_id, user_id, NULL);
+		er = gh_audit_db(db, disable ? "user_disabled" :
+		    "user_enabled", app_id, user_id, NULL, NULL, NULL);
 	if (er == GH_OK)
 		er = gh_db_commit(db);
 	if (er != GH_OK) {
@@ -1021,8 +1022,8 @@ cmd_sessions_revoke(const struct leaf *l, int argc, char *argv[])
 	er = gh_store_admin_revoke_sessions(db, user_id, "admin_revoked",
 	    &revoked);
 	if (er == GH_OK)
-		er = gh_store_admin_log(db, "sessions_revoked", app_id,
-		    user_id, NULL);
+		er = gh_audit_db(db, "sessions_revoked", app_id,
+		    user_id, NULL, NULL, NULL);
 	if (er == GH_OK)
 		er = gh_db_commit(db);
 	if (er != GH_OK) {

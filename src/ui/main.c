@@ -137,36 +137,19 @@ send_page(struct gh_res *res, int status, FILE *f, char **buf, size_t *len)
 	return GH_OK;
 }
 
-static enum gh_err
-sign_in_page(struct gh_res *res, int status, const struct view *v)
+static void
+sign_in_form(FILE *f, const struct view *v)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*f;
-
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return GH_ENOMEM;
-	head(f, "Sign in");
-	alert(f, v);
 	fputs("<form method=\"post\" action=\"/ui/sign-in\">\n", f);
 	hidden_return(f, v);
 	email_and_password(f, v, "current-password");
 	fputs("<button type=\"submit\">Sign in</button>\n</form>\n", f);
 	link_with_return(f, "/ui/sign-up", "New here? Create an account", v);
-	return send_page(res, status, f, &buf, &len);
 }
 
-static enum gh_err
-sign_up_page(struct gh_res *res, int status, const struct view *v)
+static void
+sign_up_form(FILE *f, const struct view *v)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*f;
-
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return GH_ENOMEM;
-	head(f, "Create an account");
-	alert(f, v);
 	fputs("<form method=\"post\" action=\"/ui/sign-up\">\n", f);
 	hidden_return(f, v);
 	fputs("<label for=\"display_name\">Your name</label>\n<input "
@@ -178,6 +161,29 @@ sign_up_page(struct gh_res *res, int status, const struct view *v)
 	fputs("<p id=\"pw-hint\">At least 8 characters.</p>\n"
 	    "<button type=\"submit\">Create account</button>\n</form>\n", f);
 	link_with_return(f, "/ui/sign-in", "Have an account? Sign in", v);
+}
+
+struct page {
+	const char	*title;
+	void		(*form)(FILE *, const struct view *);
+};
+
+static const struct page sign_in = { "Sign in", sign_in_form };
+static const struct page sign_up = { "Create an account", sign_up_form };
+
+static enum gh_err
+render(struct gh_res *res, int status, const struct page *pg,
+    const struct view *v)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return GH_ENOMEM;
+	head(f, pg->title);
+	alert(f, v);
+	pg->form(f, v);
 	return send_page(res, status, f, &buf, &len);
 }
 
@@ -206,29 +212,28 @@ return_to(const struct gh_req *req)
 }
 
 static enum gh_err
-get_sign_in(struct gh_req *req, struct gh_res *res)
+show(struct gh_req *req, struct gh_res *res, const struct page *pg)
 {
 	struct view	 v = { NULL, NULL, NULL, NULL };
 	char		*back = return_to(req);
 	enum gh_err	 er;
 
 	v.return_to = back;
-	er = sign_in_page(res, 200, &v);
+	er = render(res, 200, pg, &v);
 	free(back);
 	return er;
 }
 
 static enum gh_err
+get_sign_in(struct gh_req *req, struct gh_res *res)
+{
+	return show(req, res, &sign_in);
+}
+
+static enum gh_err
 get_sign_up(struct gh_req *req, struct gh_res *res)
 {
-	struct view	 v = { NULL, NULL, NULL, NULL };
-	char		*back = return_to(req);
-	enum gh_err	 er;
-
-	v.return_to = back;
-	er = sign_up_page(res, 200, &v);
-	free(back);
-	return er;
+	return show(req, res, &sign_up);
 }
 
 /* Login CSRF: a form posted from another site must not sign the browser
@@ -311,7 +316,7 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	else if (fm.password == NULL || *fm.password == '\0')
 		v.error = "Enter your password.";
 	if (v.error != NULL) {
-		er = sign_in_page(res, status, &v);
+		er = render(res, status, &sign_in, &v);
 		goto out;
 	}
 	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
@@ -330,7 +335,7 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 		v.error = er == GH_EAUTH ? "That email and password do not "
 		    "match an account. Check them and try again." :
 		    "This account has been disabled.";
-		er = sign_in_page(res, er == GH_EAUTH ? 401 : 403, &v);
+		er = render(res, er == GH_EAUTH ? 401 : 403, &sign_in, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:
@@ -375,7 +380,7 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	    !gh_check_display_text(fm.display_name, strlen(fm.display_name))))
 		v.error = "Use up to 64 characters for your name.";
 	if (v.error != NULL) {
-		er = sign_up_page(res, status, &v);
+		er = render(res, status, &sign_up, &v);
 		goto out;
 	}
 	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
@@ -393,7 +398,7 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	if (er == GH_ECONFLICT) {
 		v.error = "An account with this email already exists. Sign in "
 		    "instead.";
-		er = sign_up_page(res, 409, &v);
+		er = render(res, 409, &sign_up, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:
