@@ -114,6 +114,8 @@ listed(const char *list, const char *origin)
 	size_t		 n = strlen(origin);
 	const char	*p = list;
 
+	if (n == 0)	/* strstr would find "" forever */
+		return 0;
 	while ((p = strstr(p, origin)) != NULL) {
 		if ((p == list || p[-1] == ' ') &&
 		    (p[n] == '\0' || p[n] == ' '))
@@ -138,6 +140,8 @@ gh_origin_ok(const struct gh_req *req, const struct gh_config *cfg)
 			return 0;
 	} else
 		return 1;
+	if (have[0] == '\0')
+		return 0;
 	if (req->host != NULL &&
 	    snprintf(self, sizeof(self), "%s://%s", req->https ? "https" :
 	    "http", req->host) < (int)sizeof(self) &&

@@ -476,7 +476,8 @@ class FrontServer:
         os.makedirs(self.run_dir, exist_ok=True)
         self.render()
         if self.spawn_fcgi:
-            for prog in ("auth", "users", "meta"):
+            # ui: the hosted pages at /ui/ (the authorizer's sign_in_url).
+            for prog in ("auth", "users", "meta", "ui"):
                 self.spawn(prog)
         self.extra_spawns()
         out = open(self.out_path, "ab")
