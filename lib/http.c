@@ -63,11 +63,16 @@ id_char(char c)
 	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
+/* A request id: the caller's X-Request-Id when it is tame, else this
+ * process's random prefix and a counter (unique, and no system call per
+ * request as random bytes would cost). */
 static void
 request_id(struct gh_req *req, const char *in)
 {
-	unsigned char	 rnd[12];
-	size_t		 i;
+	static char		 prefix[13];
+	static uint64_t		 counter;
+	unsigned char		 rnd[6];
+	size_t			 i;
 
 	if (in != NULL && *in != '\0' && strlen(in) < sizeof(req->request_id)) {
 		for (i = 0; in[i] != '\0' && id_char(in[i]); i++)
@@ -77,9 +82,12 @@ request_id(struct gh_req *req, const char *in)
 			return;
 		}
 	}
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(req->request_id, sizeof(req->request_id), rnd,
-	    sizeof(rnd));
+	if (prefix[0] == '\0') {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(prefix, sizeof(prefix), rnd, sizeof(rnd));
+	}
+	snprintf(req->request_id, sizeof(req->request_id), "%s%012llx",
+	    prefix, (unsigned long long)(++counter & 0xffffffffffffULL));
 }
 
 /* The CGI/1.1 variables a request is built from (RFC 3875 §4.1). */
@@ -302,20 +310,24 @@ gh_res_empty(struct gh_res *res, int status)
 enum gh_err
 gh_res_header(struct gh_res *res, const char *name, const char *fmt, ...)
 {
-	char	 val[1024], *line;
+	char	 line[1280];
+	size_t	 n = strlen(name);
 	va_list	 ap;
-	int	 n;
+	int	 vn;
 
-	if (res->nheaders == GH_MAX_HEADERS)
+	if (res->nheaders == GH_MAX_HEADERS || n + 3 > 256)
 		return GH_ENOMEM;
+	memcpy(line, name, n);
+	memcpy(line + n, ": ", 2);
 	va_start(ap, fmt);
-	n = vsnprintf(val, sizeof(val), fmt, ap);
+	vn = vsnprintf(line + n + 2, sizeof(line) - n - 2, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(val) || strpbrk(val, "\r\n") != NULL)
+	if (vn < 0 || (size_t)vn >= sizeof(line) - n - 2 ||
+	    strpbrk(line + n + 2, "\r\n") != NULL)
 		return GH_EINVAL;	/* never split a header */
-	if (asprintf(&line, "%s: %s", name, val) < 0)
+	if ((res->headers[res->nheaders] = strdup(line)) == NULL)
 		return GH_ENOMEM;
-	res->headers[res->nheaders++] = line;
+	res->nheaders++;
 	return GH_OK;
 }
 

@@ -25,6 +25,11 @@ struct gh_auth {
 	char		 application_id[40];
 	char		 membership_id[40];	/* active membership, "" if none */
 	int64_t		 exp;
+	/* Filled by the cookie check, which reads them anyway: */
+	int		 has_identity;
+	char		 username[40];
+	char		 email[256];
+	char		 role[16];
 };
 
 struct gh_req {

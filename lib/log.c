@@ -3,13 +3,14 @@
 #include <string.h>
 
 #include "log.h"
+#include "str.h"
 
 static char program[32] = "gatehouse";
 
 void
 gh_log_set_program(const char *name)
 {
-	snprintf(program, sizeof(program), "%s", name);
+	gh_strlcpy(program, name, sizeof(program));
 }
 
 void

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "problem.h"
 #include "serve.h"
+#include "str.h"
 
 #define VERIFIED_SLOTS	256
 
@@ -167,13 +168,14 @@ static void
 fill_auth(struct gh_req *req, struct gh_stmt *st, const char *user_id,
     const char *session_id, int64_t exp)
 {
-	snprintf(req->auth.user_id, sizeof(req->auth.user_id), "%s", user_id);
-	snprintf(req->auth.session_id, sizeof(req->auth.session_id), "%s",
-	    session_id);
-	snprintf(req->auth.application_id, sizeof(req->auth.application_id),
-	    "%s", gh_stmt_col_text(st, 5));
-	snprintf(req->auth.membership_id, sizeof(req->auth.membership_id),
-	    "%s", gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4));
+	gh_strlcpy(req->auth.user_id, user_id, sizeof(req->auth.user_id));
+	gh_strlcpy(req->auth.session_id, session_id,
+	    sizeof(req->auth.session_id));
+	gh_strlcpy(req->auth.application_id, gh_stmt_col_text(st, 5),
+	    sizeof(req->auth.application_id));
+	gh_strlcpy(req->auth.membership_id,
+	    gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4),
+	    sizeof(req->auth.membership_id));
 	req->auth.exp = exp;
 	req->authenticated = 1;
 }
@@ -217,6 +219,13 @@ by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
 	} else {
 		fill_auth(req, st, gh_stmt_col_text(st, 1),
 		    gh_stmt_col_text(st, 6), expires);
+		gh_strlcpy(req->auth.username, gh_stmt_col_text(st, 8),
+		    sizeof(req->auth.username));
+		gh_strlcpy(req->auth.email, gh_stmt_col_text(st, 9),
+		    sizeof(req->auth.email));
+		gh_strlcpy(req->auth.role, gh_stmt_col_text(st, 10),
+		    sizeof(req->auth.role));
+		req->auth.has_identity = 1;
 		req->by_cookie = 1;
 		*code = NULL;
 		er = GH_OK;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "serve.h"
 #include "session.h"
+#include "str.h"
 
 static enum gh_err
 sign_access(struct gh_req *req, const char *user_id, const char *client_id,
@@ -23,11 +24,11 @@ sign_access(struct gh_req *req, const char *user_id, const char *client_id,
 	if ((key = gh_server_signing_key(srv)) == NULL)
 		return GH_ECRYPTO;
 	memset(&c, 0, sizeof(c));
-	snprintf(c.iss, sizeof(c.iss), "%s", srv->cfg.issuer);
-	snprintf(c.aud, sizeof(c.aud), "%s", client_id);
-	snprintf(c.sub, sizeof(c.sub), "%s", user_id);
-	snprintf(c.sid, sizeof(c.sid), "%s", session_id);
-	snprintf(c.amr[0], sizeof(c.amr[0]), "%s", amr);
+	gh_strlcpy(c.iss, srv->cfg.issuer, sizeof(c.iss));
+	gh_strlcpy(c.aud, client_id, sizeof(c.aud));
+	gh_strlcpy(c.sub, user_id, sizeof(c.sub));
+	gh_strlcpy(c.sid, session_id, sizeof(c.sid));
+	gh_strlcpy(c.amr[0], amr, sizeof(c.amr[0]));
 	c.namr = 1;
 	c.iat = now;
 	c.exp = now + srv->cfg.access_ttl;
@@ -131,20 +132,19 @@ find(struct gh_req *req, const unsigned char hash[GH_TOKEN_HASH_BYTES],
 		gh_stmt_reset(st);
 		return rc == GH_STEP_DONE ? GH_ENOTFOUND : GH_EDB;
 	}
-	snprintf(f->session_id, sizeof(f->session_id), "%s",
-	    gh_stmt_col_text(st, 0));
+	gh_strlcpy(f->session_id, gh_stmt_col_text(st, 0),
+	    sizeof(f->session_id));
 	f->expires_at = gh_stmt_col_int(st, 1);
 	f->used_at_ms = gh_stmt_col_is_null(st, 2) ? -1 :
 	    gh_stmt_col_int(st, 2);
 	f->revoked = !gh_stmt_col_is_null(st, 3);
-	snprintf(f->user_id, sizeof(f->user_id), "%s", gh_stmt_col_text(st, 4));
+	gh_strlcpy(f->user_id, gh_stmt_col_text(st, 4), sizeof(f->user_id));
 	status = gh_stmt_col_text(st, 5);
 	f->active = status != NULL && strcmp(status, "active") == 0;
-	snprintf(f->client_id, sizeof(f->client_id), "%s",
-	    gh_stmt_col_text(st, 6));
-	snprintf(f->application_id, sizeof(f->application_id), "%s",
-	    gh_stmt_col_text(st, 7));
-	snprintf(f->amr, sizeof(f->amr), "%s", gh_stmt_col_text(st, 8));
+	gh_strlcpy(f->client_id, gh_stmt_col_text(st, 6), sizeof(f->client_id));
+	gh_strlcpy(f->application_id, gh_stmt_col_text(st, 7),
+	    sizeof(f->application_id));
+	gh_strlcpy(f->amr, gh_stmt_col_text(st, 8), sizeof(f->amr));
 	gh_stmt_reset(st);
 	return GH_OK;
 }

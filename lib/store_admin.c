@@ -5,17 +5,10 @@
 #include "clock.h"
 #include "db.h"
 #include "store_admin.h"
+#include "str.h"
 
 /* Columns of GH_STMT_USERS_LIST. */
 enum { L_ID, L_USERNAME, L_STATUS, L_CREATED, L_EMAIL };
-
-static void
-copy_col(char *dst, size_t size, struct gh_stmt *st, int col)
-{
-	const char	*s = gh_stmt_col_text(st, col);
-
-	snprintf(dst, size, "%s", s != NULL ? s : "");
-}
 
 enum gh_err
 gh_store_admin_users(struct gh_db *db, const char *app_id, const char *after,
@@ -30,10 +23,13 @@ gh_store_admin_users(struct gh_db *db, const char *app_id, const char *after,
 		return GH_EDB;
 	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
 		memset(&u, 0, sizeof(u));
-		copy_col(u.id, sizeof(u.id), st, L_ID);
-		copy_col(u.username, sizeof(u.username), st, L_USERNAME);
-		copy_col(u.status, sizeof(u.status), st, L_STATUS);
-		copy_col(u.email, sizeof(u.email), st, L_EMAIL);
+		gh_strlcpy(u.id, gh_stmt_col_text(st, L_ID), sizeof(u.id));
+		gh_strlcpy(u.username, gh_stmt_col_text(st, L_USERNAME),
+		    sizeof(u.username));
+		gh_strlcpy(u.status, gh_stmt_col_text(st, L_STATUS),
+		    sizeof(u.status));
+		gh_strlcpy(u.email, gh_stmt_col_text(st, L_EMAIL),
+		    sizeof(u.email));
 		u.created_at = gh_stmt_col_int(st, L_CREATED);
 		if (fn(&u, arg) != 0) {
 			rc = GH_STEP_DONE;
@@ -66,7 +62,8 @@ gh_store_admin_find(struct gh_db *db, const char *app_id, const char *who,
 	 * is, say, one user's username and another's email. */
 	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
 		if (rows++ == 0)
-			copy_col(user_id, GH_ID_LEN + 1, st, 0);
+			gh_strlcpy(user_id, gh_stmt_col_text(st, 0),
+			    GH_ID_LEN + 1);
 	}
 	if (rc != GH_STEP_DONE)
 		goto out;

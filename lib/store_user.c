@@ -8,6 +8,7 @@
 #include "db.h"
 #include "json.h"
 #include "store_user.h"
+#include "str.h"
 
 void
 gh_store_fold(char *s)
@@ -38,7 +39,7 @@ gh_store_app_by_client(struct gh_db *db, const char *client_id,
 	    client_id)) == NULL)
 		return GH_EDB;
 	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
-		snprintf(app_id, GH_ID_LEN + 1, "%s", gh_stmt_col_text(st, 0));
+		gh_strlcpy(app_id, gh_stmt_col_text(st, 0), GH_ID_LEN + 1);
 	gh_stmt_reset(st);
 	if (rc == GH_STEP_ROW)
 		return GH_OK;
@@ -135,7 +136,7 @@ gh_store_user_create(struct gh_db *db, const struct gh_new_user *in,
 		goto out;
 	}
 	if (in->username != NULL) {
-		snprintf(username, sizeof(username), "%s", in->username);
+		gh_strlcpy(username, in->username, sizeof(username));
 		if ((r = gh_store_username_taken(db, in->application_id,
 		    username, NULL)) != 0) {
 			er = r < 0 ? GH_EDB : GH_ECONFLICT;
@@ -202,8 +203,8 @@ gh_store_user_login(struct gh_db *db, const char *app_id, const char *by,
 		return GH_EDB;
 	}
 	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
-		snprintf(out->user_id, sizeof(out->user_id), "%s",
-		    gh_stmt_col_text(st, 0));
+		gh_strlcpy(out->user_id, gh_stmt_col_text(st, 0),
+		    sizeof(out->user_id));
 		status = gh_stmt_col_text(st, 1);
 		out->active = status != NULL && strcmp(status, "active") == 0;
 		hash = gh_stmt_col_text(st, 2);
@@ -229,7 +230,7 @@ gh_store_user_first_membership(struct gh_db *db, const char *user_id,
 	    user_id)) == NULL)
 		return GH_EDB;
 	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
-		snprintf(out, GH_ID_LEN + 1, "%s", gh_stmt_col_text(st, 0));
+		gh_strlcpy(out, gh_stmt_col_text(st, 0), GH_ID_LEN + 1);
 	gh_stmt_reset(st);
 	return rc == GH_STEP_ERROR ? GH_EDB : GH_OK;
 }

@@ -33,7 +33,8 @@ gh_url_decode(const char *s, size_t len, unsigned flags)
 			*o++ = s[i];
 			continue;
 		}
-		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+		if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
+		    (lo = hexval(s[i + 2])) < 0)
 			goto bad;
 		c = hi * 16 + lo;
 		if (c == 0 || (c == '/' && (flags & GH_URL_NO_SLASH)))
