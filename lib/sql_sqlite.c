@@ -34,16 +34,23 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_EMAIL_TAKEN] =
 	    "SELECT 1 FROM emails WHERE application_id = ?1"
 	    " AND email_norm = ?2",
-	/* A profile's two lists in one statement: kind 0 = an email
-	 * (id, email, verified_at), kind 1 = a membership (id, account_id,
-	 * role, account name, account avatar). Each part walks its
-	 * (user_id, id) index, so rows come in id order without a sort (an
-	 * ORDER BY here costs more than the rest of the request's SQL). */
-	[GH_STMT_PROFILE_LISTS] =
-	    "SELECT 0, id, email, verified_at, NULL, NULL FROM emails"
-	    " WHERE user_id = ?1"
+	/* A SessionProfile in one statement, one row per part: kind 0 the
+	 * user (the columns of GH_STMT_USER_BY_ID), kind 1 an email (id,
+	 * email, verified_at), kind 2 a membership (id, account_id, role,
+	 * account name, account avatar). UNION ALL yields the parts in this
+	 * order and each walks its (user_id, id) index, so the rows come in
+	 * id order without a sort (an ORDER BY here costs more than the rest
+	 * of the request's SQL). */
+	[GH_STMT_PROFILE] =
+	    "SELECT 0, id, application_id, status, username, display_name,"
+	    " avatar_url, banner_url, is_bot, given_name, family_name, locale,"
+	    " timezone, preferred_language, created_at FROM users WHERE id = ?1"
 	    " UNION ALL"
-	    " SELECT 1, m.id, m.account_id, m.role, a.name, a.avatar_url"
+	    " SELECT 1, id, email, verified_at, NULL, NULL, NULL, NULL, NULL,"
+	    " NULL, NULL, NULL, NULL, NULL, NULL FROM emails WHERE user_id = ?1"
+	    " UNION ALL"
+	    " SELECT 2, m.id, m.account_id, m.role, a.name, a.avatar_url, NULL,"
+	    " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 	    " FROM memberships m JOIN accounts a ON a.id = m.account_id"
 	    " WHERE m.user_id = ?1",
 	[GH_STMT_LOGIN_BY_EMAIL] =

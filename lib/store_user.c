@@ -268,17 +268,18 @@ time_or_null(struct gh_stmt *st, int col)
 enum { U_ID, U_APP, U_STATUS, U_USERNAME, U_DISPLAY, U_AVATAR, U_BANNER,
 	U_BOT, U_GIVEN, U_FAMILY, U_LOCALE, U_TZ, U_LANG, U_CREATED };
 
+/* The PublicProfile fields of a user row whose columns start at base. */
 static void
-add_public(json_object *o, struct gh_stmt *st)
+add_public(json_object *o, struct gh_stmt *st, int base)
 {
-	gh_json_add(o, "id", text_or_null(st, U_ID));
-	gh_json_add(o, "username", text_or_null(st, U_USERNAME));
-	gh_json_add(o, "display_name", text_or_null(st, U_DISPLAY));
-	gh_json_add(o, "avatar_url", text_or_null(st, U_AVATAR));
-	gh_json_add(o, "banner_url", text_or_null(st, U_BANNER));
+	gh_json_add(o, "id", text_or_null(st, base + U_ID));
+	gh_json_add(o, "username", text_or_null(st, base + U_USERNAME));
+	gh_json_add(o, "display_name", text_or_null(st, base + U_DISPLAY));
+	gh_json_add(o, "avatar_url", text_or_null(st, base + U_AVATAR));
+	gh_json_add(o, "banner_url", text_or_null(st, base + U_BANNER));
 	gh_json_add(o, "is_bot",
-	    json_object_new_boolean(gh_stmt_col_int(st, U_BOT) != 0));
-	gh_json_add(o, "created_at", time_or_null(st, U_CREATED));
+	    json_object_new_boolean(gh_stmt_col_int(st, base + U_BOT) != 0));
+	gh_json_add(o, "created_at", time_or_null(st, base + U_CREATED));
 }
 
 static enum gh_err
@@ -313,7 +314,7 @@ gh_store_user_public(struct gh_db *db, const char *user_id, json_object **out)
 		return GH_ENOTFOUND;
 	}
 	*out = json_object_new_object();
-	add_public(*out, st);
+	add_public(*out, st, 0);
 	gh_stmt_reset(st);
 	return GH_OK;
 }
@@ -340,30 +341,23 @@ membership_row(json_object *o, struct gh_stmt *st)
 	gh_json_add(o, "account", acct);
 }
 
-/* credentials[] and memberships[] from GH_STMT_PROFILE_LISTS. */
-static enum gh_err
-add_lists(struct gh_db *db, const char *user_id, json_object *creds,
-    json_object *mems)
+/* The user's own part of a SessionProfile (a kind 0 row). */
+static json_object *
+profile_of(struct gh_stmt *st)
 {
-	struct gh_stmt	*st;
-	enum gh_step	 rc;
-	json_object	*o;
-	int		 email;
+	json_object	*p = json_object_new_object(), *ident;
 
-	if ((st = gh_db_prepare(db, GH_STMT_PROFILE_LISTS, "t", user_id)) ==
-	    NULL)
-		return GH_EDB;
-	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
-		o = json_object_new_object();
-		email = gh_stmt_col_int(st, 0) == 0;
-		if (email)
-			credential_row(o, st);
-		else
-			membership_row(o, st);
-		json_object_array_add(email ? creds : mems, o);
-	}
-	gh_stmt_reset(st);
-	return rc == GH_STEP_DONE ? GH_OK : GH_EDB;
+	add_public(p, st, 1);
+	gh_json_add(p, "application_id", text_or_null(st, 1 + U_APP));
+	gh_json_add(p, "status", text_or_null(st, 1 + U_STATUS));
+	ident = json_object_new_object();
+	gh_json_add(ident, "given_name", text_or_null(st, 1 + U_GIVEN));
+	gh_json_add(ident, "family_name", text_or_null(st, 1 + U_FAMILY));
+	gh_json_add(ident, "locale", text_or_null(st, 1 + U_LOCALE));
+	gh_json_add(ident, "timezone", text_or_null(st, 1 + U_TZ));
+	gh_json_add(ident, "preferred_language", text_or_null(st, 1 + U_LANG));
+	gh_json_add(p, "identity", ident);
+	return p;
 }
 
 enum gh_err
@@ -371,34 +365,36 @@ gh_store_user_profile(struct gh_db *db, const char *user_id,
     const char *active_membership, json_object **out)
 {
 	struct gh_stmt	*st;
-	json_object	*p, *ident, *creds, *mems;
-	enum gh_err	 er;
+	json_object	*p = NULL, *creds, *mems, *o;
+	enum gh_step	 rc;
+	int64_t		 kind;
 
 	*out = NULL;
-	if ((er = user_row(db, user_id, &st)) != GH_OK)
-		return er;
-	p = json_object_new_object();
-	add_public(p, st);
-	gh_json_add(p, "application_id", text_or_null(st, U_APP));
-	gh_json_add(p, "status", text_or_null(st, U_STATUS));
-	ident = json_object_new_object();
-	gh_json_add(ident, "given_name", text_or_null(st, U_GIVEN));
-	gh_json_add(ident, "family_name",
-	    text_or_null(st, U_FAMILY));
-	gh_json_add(ident, "locale", text_or_null(st, U_LOCALE));
-	gh_json_add(ident, "timezone", text_or_null(st, U_TZ));
-	gh_json_add(ident, "preferred_language",
-	    text_or_null(st, U_LANG));
-	gh_json_add(p, "identity", ident);
-	gh_stmt_reset(st);
+	if ((st = gh_db_prepare(db, GH_STMT_PROFILE, "t", user_id)) == NULL)
+		return GH_EDB;
 	creds = json_object_new_array();
 	mems = json_object_new_array();
+	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		if ((kind = gh_stmt_col_int(st, 0)) == 0) {
+			p = profile_of(st);
+			continue;
+		}
+		o = json_object_new_object();
+		if (kind == 1)
+			credential_row(o, st);
+		else
+			membership_row(o, st);
+		json_object_array_add(kind == 1 ? creds : mems, o);
+	}
+	gh_stmt_reset(st);
+	if (rc != GH_STEP_DONE || p == NULL) {
+		json_object_put(p);
+		json_object_put(creds);
+		json_object_put(mems);
+		return rc != GH_STEP_DONE ? GH_EDB : GH_ENOTFOUND;
+	}
 	gh_json_add(p, "credentials", creds);
 	gh_json_add(p, "memberships", mems);
-	if ((er = add_lists(db, user_id, creds, mems)) != GH_OK) {
-		json_object_put(p);
-		return er;
-	}
 	gh_json_add(p, "active_membership",
 	    active_membership != NULL && *active_membership != '\0' ?
 	    json_object_new_string(active_membership) : NULL);
