@@ -244,14 +244,13 @@ same_site(struct gh_req *req)
 	return gh_origin_ok(req, &req->srv->cfg);
 }
 
-static const char *
-check_password(const char *pw)
+/* The API's rule (NIST SP 800-63B): 8 to 128 characters. */
+static int
+password_fits(const char *pw)
 {
 	int64_t	 n = pw != NULL ? gh_json_utf8_count(pw, strlen(pw)) : 0;
 
-	if (n < 8 || n > 128)
-		return "Choose a password of 8 to 128 characters.";
-	return NULL;
+	return n >= 8 && n <= 128;
 }
 
 struct form {
@@ -373,8 +372,8 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	} else if (fm.email == NULL || !gh_check_email(fm.email,
 	    strlen(fm.email)))
 		v.error = "Enter your email address, like name@example.com.";
-	else if ((v.error = check_password(fm.password)) != NULL)
-		;
+	else if (!password_fits(fm.password))
+		v.error = "Choose a password of 8 to 128 characters.";
 	else if (fm.display_name != NULL && (gh_json_utf8_count(
 	    fm.display_name, strlen(fm.display_name)) > 64 ||
 	    !gh_check_display_text(fm.display_name, strlen(fm.display_name))))
