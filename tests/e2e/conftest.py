@@ -22,10 +22,6 @@ from ghlib import Api, Server  # noqa: E402
 ROOT = ghlib.repo_root()
 
 
-def _require_build():
-    ghlib.require_build(ROOT)
-
-
 @pytest.fixture(scope="session")
 def root():
     return ROOT
@@ -33,16 +29,8 @@ def root():
 
 @pytest.fixture(scope="session")
 def server():
-    _require_build()
-    srv = Server(ROOT)
-    try:
-        srv.start()
-    except Exception as e:
-        srv.stop()
-        pytest.fail(str(e), pytrace=False)
-    yield srv
-    srv.stop()
-    srv.cleanup()
+    with ghlib.running_server(ROOT) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

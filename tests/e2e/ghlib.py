@@ -12,6 +12,7 @@ keys), on its own port; its programs run as www-data (WEB_USER).
 """
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import tempfile
 import time
 import uuid
 
+import pytest
 import requests
 
 TIMEOUT = 15  # seconds for a single HTTP request
@@ -140,6 +142,24 @@ def clean_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
     env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def running_server(root, settings=None):
+    """A started Server (lighttpd) for the duration of the block; a server
+    that does not start fails the test with its log."""
+    require_build(root)
+    srv = Server(root, settings=settings)
+    try:
+        srv.start()
+    except Exception as e:
+        srv.stop()
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        srv.cleanup()
 
 
 class Server:

@@ -18,7 +18,7 @@ import time
 import pytest
 import requests
 
-from ghlib import Api, Server, require_build, unique_email, unique_password
+from ghlib import Api, running_server, unique_email, unique_password
 
 SIGNUPS = 40
 PATCHERS = 8
@@ -29,16 +29,8 @@ LIGHTTPD_KILL_AT = 2.0
 
 @pytest.fixture
 def crash_server(root):
-    require_build(root)
-    srv = Server(root)
-    try:
-        srv.start()
-    except Exception as e:
-        srv.stop()
-        pytest.fail(str(e), pytrace=False)
-    yield srv
-    srv.stop()
-    srv.cleanup()
+    with running_server(root) as srv:
+        yield srv
 
 
 def _post(url, body, token=None, method="POST"):

@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from ghlib import Api, Server, assert_problem, require_build, unique_email, \
+from ghlib import Api, assert_problem, running_server, unique_email, \
     unique_password
 
 LEAKS = ("sqlite", "SELECT", "memberships", "no such table", "/tmp", ".db",
@@ -19,16 +19,8 @@ LEAKS = ("sqlite", "SELECT", "memberships", "no such table", "/tmp", ".db",
 
 @pytest.fixture
 def broken_server(root):
-    require_build(root)
-    srv = Server(root)
-    try:
-        srv.start()
-    except Exception as e:
-        srv.stop()
-        pytest.fail(str(e), pytrace=False)
-    yield srv
-    srv.stop()
-    srv.cleanup()
+    with running_server(root) as srv:
+        yield srv
 
 
 def test_internal_failure_is_a_bare_500(broken_server):
