@@ -308,6 +308,17 @@ default_app(struct gh_db *db, char app_id[GH_ID_LEN + 1])
 	return 0;
 }
 
+/* What the user and session commands share: configuration, the current
+ * database, the default application. 0 when all are there. */
+static int
+open_app(struct gh_config *cfg, struct gh_db **db,
+    char app_id[GH_ID_LEN + 1])
+{
+	if (load_config(cfg) != 0 || open_existing(cfg, db) != 0)
+		return -1;
+	return default_app(*db, app_id);
+}
+
 /* A command whose only option is --help and that takes nops operands
  * (from argv[optind]). Returns -1 to go on, else the exit status. */
 static int
@@ -803,8 +814,7 @@ cmd_user_add(const struct leaf *l, int argc, char *argv[])
 		goto out;
 	}
 	/* The database first, so nobody types a password in vain. */
-	if (load_config(&cfg) != 0 || open_existing(&cfg, &db) != 0 ||
-	    default_app(db, app_id) != 0)
+	if (open_app(&cfg, &db, app_id) != 0)
 		goto out;
 	if (get_password(from_stdin, pw, sizeof(pw), &pwlen) != 0)
 		goto out;
@@ -906,8 +916,7 @@ cmd_user_list(const struct leaf *l, int argc, char *argv[])
 	}
 	if (optind != argc)
 		return usage_leaf(l, 0);
-	if (load_config(&cfg) != 0 || open_existing(&cfg, &db) != 0 ||
-	    default_app(db, app_id) != 0 || gh_db_begin_read(db) != GH_OK)
+	if (open_app(&cfg, &db, app_id) != 0 || gh_db_begin_read(db) != GH_OK)
 		goto out;
 	printf("id\tusername\tstatus\temail\tcreated_at\n");
 	if (gh_store_admin_users(db, app_id, after, (int64_t)limit,
@@ -955,8 +964,7 @@ cmd_user_status(const struct leaf *l, int argc, char *argv[])
 		return rc;
 	who = argv[optind];
 	rc = 1;
-	if (load_config(&cfg) != 0 || open_existing(&cfg, &db) != 0 ||
-	    default_app(db, app_id) != 0)
+	if (open_app(&cfg, &db, app_id) != 0)
 		goto out;
 	/* One durable transaction: the status, the revocations and the log
 	 * row are all written or none is. */
@@ -1013,8 +1021,7 @@ cmd_sessions_revoke(const struct leaf *l, int argc, char *argv[])
 	}
 	if (optind != argc || who == NULL)
 		return usage_leaf(l, 0);
-	if (load_config(&cfg) != 0 || open_existing(&cfg, &db) != 0 ||
-	    default_app(db, app_id) != 0)
+	if (open_app(&cfg, &db, app_id) != 0)
 		goto out;
 	if (gh_db_begin(db, GH_DB_DURABLE) != GH_OK ||
 	    find_user(db, app_id, who, user_id) != 0)
