@@ -144,6 +144,27 @@ def clean_env(**extra):
     return env
 
 
+def wait_ok(proc, name, url, timeout, log_text):
+    """Waits for url to answer 200 while proc (may be None) keeps running;
+    raises with the server's log otherwise."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("%s exited with %s before answering; log:\n%s"
+                               % (name, proc.returncode, log_text()))
+        try:
+            r = requests.get(url, timeout=2)
+            if r.status_code == 200:
+                return
+            last = "HTTP %d %r" % (r.status_code, r.text[:200])
+        except requests.RequestException as e:
+            last = repr(e)
+        time.sleep(0.1)
+    raise RuntimeError("%s: GET %s did not answer 200 within %ss (last: %s); log:\n%s"
+                       % (name, url, timeout, last, log_text()))
+
+
 @contextlib.contextmanager
 def running_server(root, settings=None):
     """A started Server (lighttpd) for the duration of the block; a server
@@ -247,22 +268,8 @@ class Server:
         return data[-tail:].decode("utf-8", "replace")
 
     def wait_ready(self, timeout=15):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError("lighttpd exited with %s before answering; log:\n%s"
-                                   % (self.proc.returncode, self.log_text()))
-            try:
-                r = requests.get(self.base_url + "/health", timeout=2)
-                if r.status_code == 200:
-                    return
-                last = "HTTP %d %r" % (r.status_code, r.text[:200])
-            except requests.RequestException as e:
-                last = repr(e)
-            time.sleep(0.1)
-        raise RuntimeError("GET /health did not answer 200 within %ss (last: %s); log:\n%s"
-                           % (timeout, last, self.log_text()))
+        wait_ok(self.proc, "lighttpd", self.base_url + "/health", timeout,
+                self.log_text)
 
     # -- processes ----------------------------------------------------------
 
@@ -559,22 +566,8 @@ class FrontServer:
         return "\n".join(parts) or "(no logs)"
 
     def wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited with %s before answering; logs:\n%s"
-                                   % (self.name, self.proc.returncode, self.log_text()))
-            try:
-                r = requests.get(self.base_url + self.health_path, timeout=2)
-                if r.status_code == 200:
-                    return
-                last = "HTTP %d %r" % (r.status_code, r.text[:200])
-            except requests.RequestException as e:
-                last = repr(e)
-            time.sleep(0.1)
-        raise RuntimeError("%s: GET %s did not answer 200 within %ss (last: %s); logs:\n%s"
-                           % (self.name, self.health_path, timeout, last, self.log_text()))
+        wait_ok(self.proc, self.name, self.base_url + self.health_path,
+                timeout, self.log_text)
 
     def stop(self):
         """Stops the server (its workers and the programs it started die
