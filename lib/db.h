@@ -76,6 +76,17 @@ enum gh_step {
 enum gh_err	 gh_db_open(const char *path, int create, struct gh_db **) GH_WUR;
 void		 gh_db_close(struct gh_db *);
 
+/*
+ * A fingerprint of the last commit to the database by any connection in any
+ * process: while two stamps are equal nothing was committed in between, so
+ * what was read before the first is still current. GH_ENOTFOUND when it
+ * cannot be told (no WAL index yet, a write in progress): then assume
+ * everything changed. Costs one pread(), not a transaction.
+ */
+#define GH_DB_STAMP_LEN	48
+enum gh_err	 gh_db_stamp(struct gh_db *,
+		    unsigned char stamp[GH_DB_STAMP_LEN]) GH_WUR;
+
 /* Applies every embedded migration newer than the schema. */
 enum gh_err	 gh_db_migrate(struct gh_db *, int *applied) GH_WUR;
 /* Schema version in the file, and the newest this build knows. */

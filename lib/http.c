@@ -72,6 +72,7 @@ request_id(struct gh_req *req, const char *in)
 	static char		 prefix[13];
 	static uint64_t		 counter;
 	unsigned char		 rnd[6];
+	uint64_t		 n;
 	size_t			 i;
 
 	if (in != NULL && *in != '\0' && strlen(in) < sizeof(req->request_id)) {
@@ -86,8 +87,11 @@ request_id(struct gh_req *req, const char *in)
 		randombytes_buf(rnd, sizeof(rnd));
 		sodium_bin2hex(prefix, sizeof(prefix), rnd, sizeof(rnd));
 	}
-	snprintf(req->request_id, sizeof(req->request_id), "%s%012llx",
-	    prefix, (unsigned long long)(++counter & 0xffffffffffffULL));
+	n = ++counter;
+	memcpy(req->request_id, prefix, 12);
+	for (i = 24; i > 12; i--, n >>= 4)	/* 12 hex digits, no printf */
+		req->request_id[i - 1] = "0123456789abcdef"[n & 0xf];
+	req->request_id[24] = '\0';
 }
 
 /* The CGI/1.1 variables a request is built from (RFC 3875 §4.1). */
@@ -106,23 +110,33 @@ static const char *const var_names[V__MAX] = {
 	"HTTP_REFERER", "HTTP_HOST", "HTTP_X_CSRF_TOKEN", "HTTPS",
 };
 
-/* One pass over the environment instead of a lookup (a scan) per name. */
+/* One pass over the environment instead of a lookup (a scan) per name;
+ * each variable is compared only with the names of its length. */
 static void
 read_vars(struct gh_io *io, const char *v[V__MAX])
 {
-	char		**env = io->fcgi != NULL ? io->fcgi->envp : environ;
-	const char	*eq;
-	size_t		 i, n;
+	static signed char	 by_len[32], next[V__MAX], ready;
+	char			**env = io->fcgi != NULL ? io->fcgi->envp : environ;
+	const char		*eq;
+	size_t			 n;
+	int			 i;
 
+	if (!ready) {
+		memset(by_len, -1, sizeof(by_len));
+		for (i = V__MAX - 1; i >= 0; i--) {
+			n = strlen(var_names[i]);	/* all under 32 */
+			next[i] = by_len[n];
+			by_len[n] = (signed char)i;
+		}
+		ready = 1;
+	}
 	memset(v, 0, V__MAX * sizeof(v[0]));
 	for (; env != NULL && *env != NULL; env++) {
-		if ((eq = strchr(*env, '=')) == NULL)
+		if ((eq = strchr(*env, '=')) == NULL ||
+		    (n = (size_t)(eq - *env)) >= sizeof(by_len))
 			continue;
-		n = (size_t)(eq - *env);
-		for (i = 0; i < V__MAX; i++)
-			if (v[i] == NULL && var_names[i][0] == (*env)[0] &&
-			    strncmp(*env, var_names[i], n) == 0 &&
-			    var_names[i][n] == '\0') {
+		for (i = by_len[n]; i >= 0; i = next[i])
+			if (v[i] == NULL && memcmp(*env, var_names[i], n) == 0) {
 				v[i] = eq + 1;
 				break;
 			}
@@ -307,23 +321,42 @@ gh_res_empty(struct gh_res *res, int status)
 	res->content_type = NULL;
 }
 
+/* Appends s to buf[cap] at *off; -1 (and nothing written) when it does
+ * not fit with room for a final NUL. */
+static int
+put(char *buf, size_t cap, size_t *off, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n >= cap - *off)
+		return -1;
+	memcpy(buf + *off, s, n + 1);
+	*off += n;
+	return 0;
+}
+
 enum gh_err
 gh_res_header(struct gh_res *res, const char *name, const char *fmt, ...)
 {
 	char	 line[1280];
-	size_t	 n = strlen(name);
+	size_t	 off = 0;
 	va_list	 ap;
-	int	 vn;
+	int	 vn = 0;
 
-	if (res->nheaders == GH_MAX_HEADERS || n + 3 > 256)
+	if (res->nheaders == GH_MAX_HEADERS || strlen(name) + 3 > 256)
 		return GH_ENOMEM;
-	memcpy(line, name, n);
-	memcpy(line + n, ": ", 2);
+	(void)put(line, sizeof(line), &off, name);
+	(void)put(line, sizeof(line), &off, ": ");
 	va_start(ap, fmt);
-	vn = vsnprintf(line + n + 2, sizeof(line) - n - 2, fmt, ap);
+	/* Most values are one string: skip vsnprintf, the costliest part of
+	 * the authorizer's answer. */
+	if (strcmp(fmt, "%s") == 0)
+		vn = put(line, sizeof(line), &off, va_arg(ap, const char *));
+	else if ((vn = vsnprintf(line + off, sizeof(line) - off, fmt,
+	    ap)) >= 0 && (size_t)vn >= sizeof(line) - off)
+		vn = -1;
 	va_end(ap);
-	if (vn < 0 || (size_t)vn >= sizeof(line) - n - 2 ||
-	    strpbrk(line + n + 2, "\r\n") != NULL)
+	if (vn < 0 || strpbrk(line + strlen(name) + 2, "\r\n") != NULL)
 		return GH_EINVAL;	/* never split a header */
 	if ((res->headers[res->nheaders] = strdup(line)) == NULL)
 		return GH_ENOMEM;
@@ -346,30 +379,40 @@ has_header(const struct gh_res *res, const char *name)
 enum gh_err
 gh_res_send(struct gh_res *res, const struct gh_req *req, struct gh_io *io)
 {
-	char		 head[8192];
+	char		 head[8192], status[5];
 	const char	*body = res->body;
-	size_t		 blen = res->body_len, i, off;
-	int		 n;
+	size_t		 blen = res->body_len, i, off = 0;
 
 	if (res->json != NULL)
 		body = gh_json_string(res->json, &blen);
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-	    "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n",
-	    res->status, gh_http_reason(res->status), req->request_id);
-	off = (size_t)n;
-	if (res->content_type != NULL && body != NULL)
-		off += (size_t)snprintf(head + off, sizeof(head) - off,
-		    "Content-Type: %s\r\n", res->content_type);
-	if (!has_header(res, "Cache-Control"))
-		off += (size_t)snprintf(head + off, sizeof(head) - off,
-		    "Cache-Control: no-store\r\n");
-	for (i = 0; i < res->nheaders && off < sizeof(head); i++)
-		off += (size_t)snprintf(head + off, sizeof(head) - off,
-		    "%s\r\n", res->headers[i]);
-	if (off + 3 > sizeof(head))
+	if (res->status < 100 || res->status > 999)
+		return GH_EINVAL;
+	status[0] = (char)('0' + res->status / 100);
+	status[1] = (char)('0' + res->status / 10 % 10);
+	status[2] = (char)('0' + res->status % 10);
+	memcpy(status + 3, " ", 2);
+	if (put(head, sizeof(head), &off, "Status: ") ||
+	    put(head, sizeof(head), &off, status) ||
+	    put(head, sizeof(head), &off, gh_http_reason(res->status)) ||
+	    put(head, sizeof(head), &off, "\r\nX-Request-Id: ") ||
+	    put(head, sizeof(head), &off, req->request_id) ||
+	    put(head, sizeof(head), &off,
+	    "\r\nX-Content-Type-Options: nosniff\r\n"))
 		return GH_ENOMEM;
-	memcpy(head + off, "\r\n", 3);
-	off += 2;
+	if (res->content_type != NULL && body != NULL &&
+	    (put(head, sizeof(head), &off, "Content-Type: ") ||
+	    put(head, sizeof(head), &off, res->content_type) ||
+	    put(head, sizeof(head), &off, "\r\n")))
+		return GH_ENOMEM;
+	if (!has_header(res, "Cache-Control") &&
+	    put(head, sizeof(head), &off, "Cache-Control: no-store\r\n"))
+		return GH_ENOMEM;
+	for (i = 0; i < res->nheaders; i++)
+		if (put(head, sizeof(head), &off, res->headers[i]) ||
+		    put(head, sizeof(head), &off, "\r\n"))
+			return GH_ENOMEM;
+	if (put(head, sizeof(head), &off, "\r\n"))
+		return GH_ENOMEM;
 	if (io_write(io, head, off) != 0 ||
 	    (body != NULL && io_write(io, body, blen) != 0))
 		return GH_EIO;

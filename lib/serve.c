@@ -26,6 +26,28 @@ struct gh_verified {
 	int		 used;
 };
 
+/*
+ * Session cookies this process has checked, valid while the database stamp
+ * is unchanged: any commit anywhere (a sign-out, a revocation, a disabled
+ * user, `gatehouse` or sqlite3 on the side) starts a new generation, so
+ * revocation still locks at once. It spares the authorizer its one query,
+ * most of its cost (bench/README.md).
+ */
+#define COOKIE_SLOTS	64
+
+struct gh_cookie_slot {
+	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
+	struct gh_auth	 auth;
+	uint64_t	 gen;		/* current while it is the cache's gen */
+};
+
+struct gh_cookie_cache {
+	unsigned char	 stamp[GH_DB_STAMP_LEN];	/* what gen was read at */
+	int		 stamped;	/* stamp holds a readable stamp */
+	uint64_t	 gen;
+	struct gh_cookie_slot slot[COOKIE_SLOTS];
+};
+
 enum gh_err
 gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
     size_t errsz)
@@ -36,7 +58,8 @@ gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
 	memset(srv, 0, sizeof(*srv));
 	srv->app = app;
 	if ((srv->verified = calloc(VERIFIED_SLOTS,
-	    sizeof(*srv->verified))) == NULL)
+	    sizeof(*srv->verified))) == NULL ||
+	    (srv->cookies = calloc(1, sizeof(*srv->cookies))) == NULL)
 		return GH_ENOMEM;
 	if ((er = gh_config_load(&srv->cfg, err, errsz)) != GH_OK)
 		return er;
@@ -81,6 +104,10 @@ gh_server_close(struct gh_server *srv)
 	gh_keys_wipe(&srv->keys);
 	free(srv->verified);
 	srv->verified = NULL;
+	if (srv->cookies != NULL)
+		sodium_memzero(srv->cookies, sizeof(*srv->cookies));
+	free(srv->cookies);
+	srv->cookies = NULL;
 }
 
 static void
@@ -180,18 +207,43 @@ fill_auth(struct gh_req *req, struct gh_stmt *st, const char *user_id,
 	req->authenticated = 1;
 }
 
+/*
+ * Brings the cookie cache up to date with the database and returns the
+ * slot for hash, or NULL when the database cannot say whether it changed
+ * (then nothing is cached). A new stamp starts a new generation, which
+ * invalidates every slot at once.
+ */
+static struct gh_cookie_slot *
+cookie_slot(struct gh_server *srv, const unsigned char *hash)
+{
+	struct gh_cookie_cache	*cc = srv->cookies;
+	unsigned char		 stamp[GH_DB_STAMP_LEN];
+
+	if (gh_db_stamp(srv->db, stamp) != GH_OK) {
+		cc->stamped = 0;
+		return NULL;
+	}
+	if (!cc->stamped || memcmp(stamp, cc->stamp, sizeof(stamp)) != 0) {
+		memcpy(cc->stamp, stamp, sizeof(stamp));
+		cc->stamped = 1;
+		cc->gen++;	/* from 1: a zeroed slot is never current */
+	}
+	return &cc->slot[(hash[0] | hash[1] << 8) % COOKIE_SLOTS];
+}
+
 /* The session cookie of cookie mode: its hash names a live session no
  * older than refresh_ttl, the cookie's own Max-Age. */
 static enum gh_err
 by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
 {
-	char		 val[GH_OPAQUE_LEN + 1];
-	unsigned char	 hash[GH_TOKEN_HASH_BYTES];
-	struct gh_stmt	*st;
-	enum gh_step	 step;
-	int64_t		 expires;
-	int		 found;
-	enum gh_err	 er = GH_EAUTH;
+	char			 val[GH_OPAQUE_LEN + 1];
+	unsigned char		 hash[GH_TOKEN_HASH_BYTES];
+	struct gh_cookie_slot	*slot;
+	struct gh_stmt		*st;
+	enum gh_step		 step;
+	int64_t			 expires;
+	int			 found;
+	enum gh_err		 er = GH_EAUTH;
 
 	found = gh_cookie_session(req->cookie, gh_cookie_name(&srv->cfg), val);
 	if (found == 0)
@@ -199,6 +251,17 @@ by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
 	*code = "invalid_token";
 	if (found < 0 || gh_token_opaque_hash(val, strlen(val), hash) != GH_OK)
 		goto wipe;
+	slot = cookie_slot(srv, hash);
+	if (slot != NULL && slot->gen == srv->cookies->gen &&
+	    sodium_memcmp(slot->hash, hash, sizeof(hash)) == 0 &&
+	    slot->auth.exp > gh_clock_now()) {
+		req->auth = slot->auth;
+		req->authenticated = 1;
+		req->by_cookie = 1;
+		*code = NULL;
+		er = GH_OK;
+		goto wipe;
+	}
 	if ((st = gh_db_prepare(srv->db, GH_STMT_SESSION_BY_COOKIE, "b", hash,
 	    sizeof(hash))) == NULL) {
 		er = GH_EDB;
@@ -229,11 +292,17 @@ by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
 		req->by_cookie = 1;
 		*code = NULL;
 		er = GH_OK;
+		if (slot != NULL) {
+			memcpy(slot->hash, hash, sizeof(hash));
+			slot->auth = req->auth;
+			slot->gen = srv->cookies->gen;
+		}
 	}
 out:
 	gh_stmt_reset(st);
 wipe:
 	sodium_memzero(val, sizeof(val));
+	sodium_memzero(hash, sizeof(hash));
 	return er;
 }
 

@@ -36,6 +36,8 @@ struct gh_app {
 	unsigned		 flags;
 };
 
+struct gh_cookie_cache;
+
 struct gh_server {
 	const struct gh_app	*app;
 	struct gh_config	 cfg;
@@ -45,6 +47,7 @@ struct gh_server {
 	struct gh_password_params pw;
 	int64_t			 keys_missed_at;	/* last reload for an unknown kid */
 	struct gh_verified	*verified;	/* cache of checked access tokens */
+	struct gh_cookie_cache	*cookies;	/* cache of checked session cookies */
 };
 
 /* Runs the program: one request as plain CGI, or the FastCGI accept loop.

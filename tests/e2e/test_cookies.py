@@ -7,6 +7,8 @@ A sibling lighttpd on the same data directory runs with cookie_secure = 0
 cookie back; another with cookie_secure = 1 shows the production cookie.
 """
 
+import secrets
+
 import pytest
 import requests
 
@@ -220,3 +222,88 @@ def test_expired_cookie_is_401(browser, plain):
     r = s.get(url(plain, "/private/secret.txt"), timeout=TIMEOUT,
               allow_redirects=False)
     assert_problem(r, 401, "token_expired")
+
+
+# The authorizer keeps the cookies it has checked while the database is
+# unchanged (lib/serve.c). These warm every authz.fcgi process first, so a
+# stale entry would answer 200 below.
+WARM = 12
+
+
+def warm(s, plain):
+    for _ in range(WARM):
+        r = s.get(url(plain, "/private/secret.txt"), timeout=TIMEOUT,
+                  allow_redirects=False)
+        assert r.status_code == 200, r.text
+
+
+def each(s, plain, n=WARM):
+    return [s.get(url(plain, "/private/secret.txt"), timeout=TIMEOUT,
+                  allow_redirects=False) for _ in range(n)]
+
+
+def db_write(plain, sql, *args):
+    import sqlite3
+    con = sqlite3.connect(plain.db_path)
+    con.execute(sql, args)
+    con.commit()
+    con.close()
+
+
+def test_warm_authorizer_locks_after_sign_out(browser, plain):
+    s, csrf, _, _ = browser
+    warm(s, plain)
+    old = s.cookies.get(NAME)
+    assert s.post(url(plain, "/v1/auth/sign-out"), timeout=TIMEOUT,
+                  headers={"X-CSRF-Token": csrf}).status_code == 204
+    s.cookies.set(NAME, old)
+    for r in each(s, plain):
+        assert_problem(r, 401, "session_revoked")
+
+
+@pytest.mark.parametrize("sql, status, code", [
+    ("UPDATE sessions SET revoked_at = 1 WHERE user_id = ?",
+     401, "session_revoked"),
+    ("UPDATE users SET status = 'disabled' WHERE id = ?",
+     403, "account_disabled"),
+], ids=["revoked", "disabled"])
+def test_warm_authorizer_sees_changes_made_elsewhere(browser, plain, sql,
+                                                     status, code):
+    s, _, _, r = browser
+    warm(s, plain)
+    db_write(plain, sql, r.json()["profile"]["id"])
+    for r in each(s, plain):
+        assert_problem(r, status, code)
+
+
+def test_warm_authorizer_sees_username_change(browser, plain):
+    s, csrf, _, _ = browser
+    warm(s, plain)
+    name = "renamed_" + secrets.token_hex(4)
+    r = s.patch(url(plain, "/v1/auth/me"), json={"username": name},
+                timeout=TIMEOUT, headers={"X-CSRF-Token": csrf,
+                                          "Origin": plain.base_url})
+    assert r.status_code == 200, r.text
+    for _ in range(WARM):
+        r = s.get(url(plain, "/private/whoami.cgi"), timeout=TIMEOUT,
+                  allow_redirects=False)
+        assert r.status_code == 200, r.text
+        assert "GATEHOUSE_USERNAME=%s" % name in r.text, r.text
+
+
+def test_warm_authorizer_keeps_users_apart(plain):
+    users = []
+    for _ in range(3):
+        s = requests.Session()
+        body = {"email": unique_email("apart"), "password": unique_password(),
+                "cookie": True}
+        r = s.post(plain.base_url + "/v1/auth/sign-up", json=body,
+                   timeout=TIMEOUT)
+        assert r.status_code == 201, r.text
+        users.append((s, body["email"]))
+    for _ in range(4):
+        for s, email in users:
+            r = s.get(url(plain, "/private/whoami.cgi"), timeout=TIMEOUT,
+                      allow_redirects=False)
+            assert r.status_code == 200, r.text
+            assert "GATEHOUSE_EMAIL=%s\n" % email in r.text, r.text

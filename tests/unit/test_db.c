@@ -678,6 +678,77 @@ test_keys_jwks_empty_ring(void **state)
 	json_object_put(doc);
 }
 
+/* ---- the commit stamp ------------------------------------------------ */
+
+static void
+stamp(struct gh_db *db, unsigned char out[GH_DB_STAMP_LEN])
+{
+	assert_int_equal(gh_db_stamp(db, out), GH_OK);
+}
+
+static void
+test_stamp_steady_without_commits(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 a[GH_DB_STAMP_LEN], b[GH_DB_STAMP_LEN];
+
+	stamp(f->db, a);
+	assert_int_equal(count_users(f->db, "nobody"), 0);	/* a read */
+	stamp(f->db, b);
+	assert_memory_equal(a, b, sizeof(a));
+}
+
+static void
+test_stamp_moves_on_own_commit(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 a[GH_DB_STAMP_LEN], b[GH_DB_STAMP_LEN];
+
+	stamp(f->db, a);
+	assert_int_equal(insert_user(f->db, "u-own", DEFAULT_APP, "own"),
+	    GH_OK);
+	stamp(f->db, b);
+	assert_memory_not_equal(a, b, sizeof(a));
+}
+
+/* What the authorizer's cookie cache rests on: another connection's
+ * commit (another process, the CLI, sqlite3) is seen at once, and so is a
+ * rolled-back one's absence. */
+static void
+test_stamp_moves_on_other_connection_commit(void **state)
+{
+	struct fx	*f = *state;
+	struct gh_db	*other;
+	unsigned char	 a[GH_DB_STAMP_LEN], b[GH_DB_STAMP_LEN];
+	unsigned char	 c[GH_DB_STAMP_LEN];
+
+	assert_int_equal(gh_db_open(f->path, 0, &other), GH_OK);
+	stamp(f->db, a);
+	assert_int_equal(gh_db_begin(other, GH_DB_DURABLE), GH_OK);
+	assert_int_equal(insert_user(other, "u-gone", DEFAULT_APP, "gone"),
+	    GH_OK);
+	gh_db_rollback(other);
+	stamp(f->db, b);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_int_equal(insert_user(other, "u-other", DEFAULT_APP, "other"),
+	    GH_OK);
+	stamp(f->db, c);
+	assert_memory_not_equal(b, c, sizeof(b));
+	gh_db_close(other);
+}
+
+static void
+test_stamp_missing_index_is_unknown(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 a[GH_DB_STAMP_LEN];
+
+	/* The index is opened at the first stamp: take it away before. */
+	assert_int_equal(gh_db_open(f->path, 1, &f->db), GH_OK);
+	rm(f->dir, "gatehouse.db-shm");
+	assert_int_equal(gh_db_stamp(f->db, a), GH_ENOTFOUND);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define M(f)	cmocka_unit_test_setup_teardown(f, setup_migrated, teardown)
 
@@ -719,6 +790,10 @@ main(void)
 		M(test_keys_load_empty),
 		M(test_keys_jwks_shape),
 		cmocka_unit_test(test_keys_jwks_empty_ring),
+		M(test_stamp_steady_without_commits),
+		M(test_stamp_moves_on_own_commit),
+		M(test_stamp_moves_on_other_connection_commit),
+		T(test_stamp_missing_index_is_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
