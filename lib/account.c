@@ -2,7 +2,11 @@
 
 #include "account.h"
 #include "audit.h"
+#include "backoff.h"
+#include "clock.h"
 #include "db.h"
+#include "device.h"
+#include "log.h"
 #include "http.h"
 #include "serve.h"
 #include "store_user.h"
@@ -59,6 +63,8 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 		goto out;
 	if ((er = gh_store_user_create(db, &nu, out->user_id,
 	    out->membership_id, code)) != GH_OK ||
+	    (er = gh_device_new(db, out->user_id, gh_clock_now(),
+	    out->device)) != GH_OK ||
 	    (er = start(req, in->application_id, in->client_id, in->cookie,
 	    "sign_up", out)) != GH_OK)
 		gh_db_rollback(db);
@@ -69,14 +75,32 @@ out:
 	return er;
 }
 
+/* A wrong password or an unknown identifier: counted towards the backoff
+ * and logged in one relaxed transaction, the same for both. */
 static enum gh_err
-refuse(struct gh_req *req, const char *app_id, const char *user_id)
+failed(struct gh_req *req, const struct gh_credentials *in,
+    const char *user_id, const unsigned char *key, int64_t now)
 {
+	struct gh_db	*db = req->srv->db;
+	int64_t		 locked_for;
 	enum gh_err	 er;
 
-	if ((er = gh_audit(req, "sign_in_failed", app_id, user_id, NULL)) !=
-	    GH_OK)
+	if ((er = gh_db_begin(db, GH_DB_RELAXED)) != GH_OK)
 		return er;
+	if ((er = gh_backoff_fail(db, &req->srv->cfg, key, now,
+	    &locked_for)) != GH_OK ||
+	    (er = gh_audit(req, "sign_in_failed", in->application_id, user_id,
+	    NULL)) != GH_OK ||
+	    (locked_for > 0 && (er = gh_audit(req, "sign_in_locked",
+	    in->application_id, user_id, NULL)) != GH_OK) ||
+	    (er = gh_db_commit(db)) != GH_OK) {
+		gh_db_rollback(db);
+		return er;
+	}
+	if (locked_for > 0)
+		gh_log("rid=%s sign-in by this %s locked for %llds after "
+		    "repeated failures", req->request_id, in->by,
+		    (long long)locked_for);
 	return GH_EAUTH;
 }
 
@@ -86,25 +110,43 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 {
 	struct gh_server	*srv = req->srv;
 	struct gh_login		 login;
+	unsigned char		 key[GH_BACKOFF_KEY_BYTES];
 	char			 fresh[GH_PASSWORD_HASH_MAX];
-	int			 rehash;
+	int64_t			 now = gh_clock_now(), wait;
+	int			 rehash, known, device, locked;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
 	fresh[0] = '\0';
 	er = gh_store_user_login(srv->db, in->application_id, in->by,
 	    in->login, &login);
-	if (er == GH_ENOTFOUND || (er == GH_OK && login.hash[0] == '\0')) {
-		/* The same work and answer as a wrong password. */
-		gh_password_burn(&srv->pw, in->password, in->password_len);
-		er = refuse(req, in->application_id, NULL);
+	if (er != GH_OK && er != GH_ENOTFOUND)
+		goto out;
+	known = er == GH_OK && login.hash[0] != '\0';
+	gh_backoff_key(srv->secret, in->application_id, in->by, in->login,
+	    key);
+	/* Looked up whenever the cookie is sent, account or not: the same
+	 * work for both. */
+	device = gh_device_known(srv->db, &srv->cfg, req->cookie,
+	    known ? login.user_id : "");
+	er = gh_backoff_check(srv->db, key, now, &out->retry_after);
+	if (er != GH_OK && er != GH_ELIMIT)
+		goto out;
+	locked = er == GH_ELIMIT;
+	if (locked && !device) {
+		gh_log("rid=%s sign-in refused: this %s is locked for %llds",
+		    req->request_id, in->by, (long long)out->retry_after);
 		goto out;
 	}
-	if (er != GH_OK)
+	if (!known) {
+		/* The same work and answer as a wrong password. */
+		gh_password_burn(&srv->pw, in->password, in->password_len);
+		er = failed(req, in, NULL, key, now);
 		goto out;
+	}
 	if (gh_password_verify(login.hash, in->password, in->password_len) !=
 	    GH_OK) {
-		er = refuse(req, in->application_id, login.user_id);
+		er = failed(req, in, login.user_id, key, now);
 		goto out;
 	}
 	if (!login.active) {
@@ -120,8 +162,13 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 	if ((er = gh_db_begin(srv->db, rehash ? GH_DB_DURABLE :
 	    GH_DB_RELAXED)) != GH_OK)
 		goto out;
+	/* A known device signing in through a lock leaves the lock to its
+	 * end: the guessing it stopped may go on. */
 	if ((rehash && (er = gh_store_password_set(srv->db, login.user_id,
 	    fresh)) != GH_OK) ||
+	    (!locked && (er = gh_backoff_clear(srv->db, key)) != GH_OK) ||
+	    (!device && (er = gh_device_new(srv->db, login.user_id, now,
+	    out->device)) != GH_OK) ||
 	    (er = gh_store_user_first_membership(srv->db, login.user_id,
 	    out->membership_id)) != GH_OK ||
 	    (er = start(req, in->application_id, in->client_id, in->cookie,
@@ -130,7 +177,11 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 out:
 	sodium_memzero(&login, sizeof(login));
 	sodium_memzero(fresh, sizeof(fresh));
-	if (er != GH_OK)
+	sodium_memzero(key, sizeof(key));
+	if (er != GH_OK) {
+		wait = out->retry_after;
 		gh_signed_in_free(out);
+		out->retry_after = wait;
+	}
 	return er;
 }

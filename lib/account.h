@@ -7,6 +7,7 @@
 #define GH_ACCOUNT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "id.h"
@@ -19,6 +20,8 @@ struct gh_signed_in {
 	char		 membership_id[GH_ID_LEN + 1];
 	char		 session_id[GH_ID_LEN + 1];
 	struct gh_tokens tokens;
+	char		 device[GH_OPAQUE_LEN + 1];	/* a new device cookie, or "" */
+	int64_t		 retry_after;	/* GH_ELIMIT: seconds of the lock */
 };
 
 struct gh_credentials {
@@ -44,7 +47,9 @@ struct gh_new_account {
 
 /* GH_OK: a new session, committed. GH_EAUTH: unknown account or wrong
  * password, told apart by nobody (same work, same answer, a sign_in_failed
- * row either way). GH_EFORBIDDEN: the account is disabled. */
+ * row and a backoff count either way). GH_EFORBIDDEN: the account is
+ * disabled. GH_ELIMIT: sign-in with this identifier is locked (backoff.h)
+ * for out->retry_after seconds and this is not a known device of it. */
 enum gh_err	 gh_account_sign_in(struct gh_req *,
 		    const struct gh_credentials *, struct gh_signed_in *) GH_WUR;
 /* GH_OK: the user, its personal account and a session, committed.

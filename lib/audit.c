@@ -3,6 +3,7 @@
 #include "db.h"
 #include "http.h"
 #include "id.h"
+#include "ip.h"
 #include "serve.h"
 
 enum gh_err
@@ -24,6 +25,12 @@ enum gh_err
 gh_audit(struct gh_req *req, const char *action, const char *application_id,
     const char *user_id, const char *session_id)
 {
+	char	 client[GH_IP_KEY_LEN];
+
+	/* Behind a trusted proxy, the address it names. */
+	gh_ip_client(req->remote_addr, req->forwarded_for, &req->srv->trusted,
+	    client);
 	return gh_audit_db(req->srv->db, action, application_id, user_id,
-	    session_id, req->remote_addr, req->user_agent);
+	    session_id, req->remote_addr != NULL ? client : NULL,
+	    req->user_agent);
 }

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "ip.h"
 
-enum kind { K_STR, K_INT };
+enum kind { K_STR, K_INT, K_RATE };
 
 /* Every key once: its type, bounds and default. */
 static const struct key {
@@ -23,6 +24,7 @@ static const struct key {
 	sizeof(((struct gh_config *)0)->n), 0, 0, 0, d }
 #define I(n, lo, hi, d) { #n, K_INT, offsetof(struct gh_config, n), 0, \
 	lo, hi, d, NULL }
+#define R(n, d) { #n, K_RATE, offsetof(struct gh_config, n), 0, 0, 0, 0, d }
 	S(data_dir, "./var"),
 	S(db_path, ""),
 	S(secret_key_file, ""),
@@ -39,8 +41,27 @@ static const struct key {
 	I(log_requests, 0, 1, 1),
 	I(key_reload_interval, 1, 86400, 60),
 	I(cookie_secure, 0, 1, 1),
+	S(trusted_proxies, ""),
+	R(rate_limit_sign_in, "30/300"),
+	R(rate_limit_sign_up, "30/3600"),
+	R(rate_limit_refresh, "300/300"),
+	R(rate_limit_credential, "30/300"),
+	R(rate_limit_email, "30/3600"),
+	R(rate_limit_email_address, "5/3600"),
+	R(rate_limit_api, "off"),
+	I(sign_in_backoff_after, 1, 1000, 5),
+	I(sign_in_backoff_base, 1, 86400, 15),
+	I(sign_in_backoff_max, 1, 7LL * 86400, 900),
+	I(sign_in_backoff_reset, 60, 365LL * 86400, 86400),
+	I(password_min_length, 8, 1024, 8),
+	I(password_max_length, 8, 1024, 128),
+	I(breached_password_check, 0, 1, 0),
+	S(breached_password_url, "https://api.pwnedpasswords.com/range/"),
+	I(breached_password_timeout_ms, 100, 60000, 2000),
+	S(breached_password_on_error, "allow"),
 #undef S
 #undef I
+#undef R
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -55,6 +76,37 @@ find(const char *name, size_t len)
 		    strncmp(keys[i].name, name, len) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+/* "count/seconds" (1..10^9 each) or "off". */
+static enum gh_err
+set_rate(struct gh_config *c, const struct key *k, const char *val,
+    const char *where, char *err, size_t errsz)
+{
+	struct gh_rate	*r = (struct gh_rate *)(void *)((char *)c + k->off);
+	char		*end, *end2;
+	long long	 n, p;
+
+	if (strcmp(val, "off") == 0) {
+		r->count = 0;
+		r->period = 1;
+		return GH_OK;
+	}
+	errno = 0;
+	n = strtoll(val, &end, 10);
+	if (errno == 0 && end != val && *end == '/' && end[1] >= '0' &&
+	    end[1] <= '9') {
+		p = strtoll(end + 1, &end2, 10);
+		if (errno == 0 && *end2 == '\0' && n >= 1 && n <= 1000000000 &&
+		    p >= 1 && p <= 1000000000) {
+			r->count = n;
+			r->period = p;
+			return GH_OK;
+		}
+	}
+	snprintf(err, errsz, "%s: %s must be \"off\" or requests/seconds, "
+	    "e.g. 30/300 (each 1 to 1000000000)", where, k->name);
+	return GH_EINVAL;
 }
 
 static enum gh_err
@@ -73,6 +125,8 @@ set(struct gh_config *c, const struct key *k, const char *val,
 		memcpy((char *)c + k->off, val, strlen(val) + 1);
 		return GH_OK;
 	}
+	if (k->kind == K_RATE)
+		return set_rate(c, k, val, where, err, errsz);
 	errno = 0;
 	v = strtoll(val, &end, 10);
 	if (errno != 0 || end == val || *end != '\0' || v < k->min ||
@@ -146,6 +200,34 @@ out:
 	return er;
 }
 
+/* What one key alone cannot say. */
+static enum gh_err
+check(const struct gh_config *c, char *err, size_t errsz)
+{
+	struct gh_cidrs	 cidrs;
+
+	if (c->password_min_length > c->password_max_length) {
+		snprintf(err, errsz, "password_min_length (%lld) is above "
+		    "password_max_length (%lld)",
+		    (long long)c->password_min_length,
+		    (long long)c->password_max_length);
+		return GH_EINVAL;
+	}
+	if (strcmp(c->breached_password_on_error, "allow") != 0 &&
+	    strcmp(c->breached_password_on_error, "refuse") != 0) {
+		snprintf(err, errsz, "breached_password_on_error must be "
+		    "allow or refuse");
+		return GH_EINVAL;
+	}
+	if (gh_ip_parse_cidrs(c->trusted_proxies, &cidrs) != GH_OK) {
+		snprintf(err, errsz, "trusted_proxies must be addresses or "
+		    "prefixes (10.0.0.0/8, ::1), at most %d",
+		    GH_IP_MAX_CIDRS);
+		return GH_EINVAL;
+	}
+	return GH_OK;
+}
+
 enum gh_err
 gh_config_load_from(struct gh_config *c, const char *path,
     const char *(*getenv_fn)(const char *), char *err, size_t errsz)
@@ -160,6 +242,8 @@ gh_config_load_from(struct gh_config *c, const char *path,
 		if (keys[i].kind == K_STR)
 			memcpy((char *)c + keys[i].off, keys[i].sdef,
 			    strlen(keys[i].sdef) + 1);
+		else if (keys[i].kind == K_RATE)
+			(void)set_rate(c, &keys[i], keys[i].sdef, "", NULL, 0);
 		else
 			*(int64_t *)(void *)((char *)c + keys[i].off) =
 			    keys[i].idef;
@@ -168,7 +252,7 @@ gh_config_load_from(struct gh_config *c, const char *path,
 	    (er = read_file(c, path, err, errsz)) != GH_OK)
 		return er;
 	if (getenv_fn == NULL)
-		return GH_OK;
+		return check(c, err, errsz);
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(envname, sizeof(envname), "GATEHOUSE_");
 		for (j = 0; keys[i].name[j] != '\0'; j++)
@@ -179,7 +263,7 @@ gh_config_load_from(struct gh_config *c, const char *path,
 		    (er = set(c, &keys[i], v, envname, err, errsz)) != GH_OK)
 			return er;
 	}
-	return GH_OK;
+	return check(c, err, errsz);
 }
 
 static const char *

@@ -13,6 +13,12 @@
 
 #define GH_CONFIG_PATH_MAX	1024
 
+/* A rate: count requests per period seconds ("30/300"); count 0 is off. */
+struct gh_rate {
+	int64_t		 count;
+	int64_t		 period;
+};
+
 struct gh_config {
 	char		 data_dir[GH_CONFIG_PATH_MAX];
 	char		 db_path[GH_CONFIG_PATH_MAX];	/* "" = data_dir/gatehouse.db */
@@ -30,6 +36,25 @@ struct gh_config {
 	int64_t		 log_requests;		/* 0 or 1 */
 	int64_t		 key_reload_interval;	/* seconds between key table reads */
 	int64_t		 cookie_secure;		/* 1: __Host- name and Secure */
+	/* Abuse controls (docs/abuse.md). Rates are per client address. */
+	char		 trusted_proxies[1024];	/* addresses/CIDRs; "" = none */
+	struct gh_rate	 rate_limit_sign_in;
+	struct gh_rate	 rate_limit_sign_up;
+	struct gh_rate	 rate_limit_refresh;
+	struct gh_rate	 rate_limit_credential;	/* other credential checks */
+	struct gh_rate	 rate_limit_email;	/* routes that send email */
+	struct gh_rate	 rate_limit_email_address; /* per address mailed */
+	struct gh_rate	 rate_limit_api;	/* every other route */
+	int64_t		 sign_in_backoff_after;	/* failures before a lock */
+	int64_t		 sign_in_backoff_base;	/* seconds of the first lock */
+	int64_t		 sign_in_backoff_max;	/* seconds, the longest lock */
+	int64_t		 sign_in_backoff_reset;	/* seconds that forget failures */
+	int64_t		 password_min_length;
+	int64_t		 password_max_length;
+	int64_t		 breached_password_check;	/* 0 or 1 */
+	char		 breached_password_url[512];	/* + 5 hex digits */
+	int64_t		 breached_password_timeout_ms;
+	char		 breached_password_on_error[8];	/* allow | refuse */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

@@ -44,21 +44,42 @@ gh_cookie_session(const char *header, const char *name,
 	return 0;
 }
 
+/* One cookie of ours: host-only, whole site, never for scripts. */
+static enum gh_err
+set_cookie(struct gh_res *res, const struct gh_config *cfg, const char *name,
+    const char *value, int64_t max_age)
+{
+	return gh_res_header(res, "Set-Cookie", "%s=%s; Path=/; Max-Age=%lld; "
+	    "HttpOnly; SameSite=Lax%s", name, value, (long long)max_age,
+	    cfg->cookie_secure ? "; Secure" : "");
+}
+
 enum gh_err
 gh_cookie_set(struct gh_res *res, const struct gh_config *cfg,
     const char *token)
 {
-	return gh_res_header(res, "Set-Cookie", "%s=%s; Path=/; Max-Age=%lld; "
-	    "HttpOnly; SameSite=Lax%s", gh_cookie_name(cfg), token,
-	    (long long)cfg->refresh_ttl, cfg->cookie_secure ? "; Secure" : "");
+	return set_cookie(res, cfg, gh_cookie_name(cfg), token,
+	    cfg->refresh_ttl);
 }
 
 enum gh_err
 gh_cookie_clear(struct gh_res *res, const struct gh_config *cfg)
 {
-	return gh_res_header(res, "Set-Cookie", "%s=; Path=/; Max-Age=0; "
-	    "HttpOnly; SameSite=Lax%s", gh_cookie_name(cfg),
-	    cfg->cookie_secure ? "; Secure" : "");
+	return set_cookie(res, cfg, gh_cookie_name(cfg), "", 0);
+}
+
+const char *
+gh_cookie_device_name(const struct gh_config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-gh_device" : "gh_device";
+}
+
+enum gh_err
+gh_cookie_device_set(struct gh_res *res, const struct gh_config *cfg,
+    const char *token)
+{
+	return set_cookie(res, cfg, gh_cookie_device_name(cfg), token,
+	    GH_DEVICE_COOKIE_AGE);
 }
 
 void

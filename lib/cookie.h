@@ -33,6 +33,11 @@ enum gh_err	 gh_cookie_set(struct gh_res *, const struct gh_config *,
 		    const char *token) GH_WUR;
 enum gh_err	 gh_cookie_clear(struct gh_res *, const struct gh_config *)
 		    GH_WUR;
+/* The device cookie (device.h): a year, named like the session cookie. */
+#define GH_DEVICE_COOKIE_AGE	(365LL * 86400)
+const char	*gh_cookie_device_name(const struct gh_config *);
+enum gh_err	 gh_cookie_device_set(struct gh_res *,
+		    const struct gh_config *, const char *token) GH_WUR;
 
 /* A session's CSRF token: BLAKE2b keyed with the installation secret over
  * the session id, so it needs no storage and dies with the session. */

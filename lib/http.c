@@ -99,7 +99,7 @@ enum var {
 	V_METHOD, V_URI, V_SCRIPT, V_PATH_INFO, V_QUERY, V_CONTENT_TYPE,
 	V_CONTENT_LENGTH, V_AUTHORIZATION, V_REDIRECT_AUTHORIZATION,
 	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V_ACCEPT, V_COOKIE, V_ORIGIN,
-	V_REFERER, V_HOST, V_CSRF, V_HTTPS, V__MAX
+	V_REFERER, V_HOST, V_CSRF, V_HTTPS, V_FORWARDED_FOR, V__MAX
 };
 
 static const char *const var_names[V__MAX] = {
@@ -108,6 +108,7 @@ static const char *const var_names[V__MAX] = {
 	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "REMOTE_ADDR",
 	"HTTP_X_REQUEST_ID", "HTTP_ACCEPT", "HTTP_COOKIE", "HTTP_ORIGIN",
 	"HTTP_REFERER", "HTTP_HOST", "HTTP_X_CSRF_TOKEN", "HTTPS",
+	"HTTP_X_FORWARDED_FOR",
 };
 
 /* One pass over the environment instead of a lookup (a scan) per name;
@@ -178,6 +179,7 @@ gh_http_req_init(struct gh_req *req, struct gh_io *io)
 	    v[V_AUTHORIZATION] : v[V_REDIRECT_AUTHORIZATION], 8192);
 	req->user_agent = dup_var(v[V_USER_AGENT], 512);
 	req->remote_addr = dup_var(v[V_REMOTE_ADDR], 64);
+	req->forwarded_for = dup_var(v[V_FORWARDED_FOR], 2048);
 	req->accept = dup_var(v[V_ACCEPT], 512);
 	/* A longer Cookie header is cut, and a session cookie cut in two
 	 * then fails like any other bad cookie. */
@@ -251,6 +253,7 @@ gh_http_req_free(struct gh_req *req)
 	}
 	free(req->user_agent);
 	free(req->remote_addr);
+	free(req->forwarded_for);
 	free(req->accept);
 	if (req->cookie != NULL) {
 		sodium_memzero(req->cookie, strlen(req->cookie));

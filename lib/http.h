@@ -44,6 +44,7 @@ struct gh_req {
 	char		*authorization;
 	char		*user_agent;
 	char		*remote_addr;
+	char		*forwarded_for;	/* X-Forwarded-For; NULL when absent */
 	char		*accept;	/* Accept, cut to 512 bytes */
 	char		*cookie;	/* Cookie, cut to 8 KiB */
 	char		*origin;

@@ -23,11 +23,24 @@ enum gh_route_flags {
 	GH_ROUTE_FORM = 1 << 4,	/* body is an HTML form (415 otherwise) */
 };
 
+/* The rate limit a route counts against, per client address (config
+ * rate_limit_*, docs/abuse.md). Routes that name none are GH_LIMIT_API. */
+enum gh_limit {
+	GH_LIMIT_API = 0,
+	GH_LIMIT_SIGN_IN,
+	GH_LIMIT_SIGN_UP,
+	GH_LIMIT_REFRESH,
+	GH_LIMIT_CREDENTIAL,
+	GH_LIMIT_EMAIL,
+	GH_LIMIT_NONE,		/* never limited (the authorizer) */
+};
+
 struct gh_route {
 	const char	*method;
 	const char	*path;
 	gh_handler	 handler;
 	unsigned	 flags;
+	enum gh_limit	 limit;
 };
 
 enum gh_route_match {

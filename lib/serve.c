@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "problem.h"
+#include "ratelimit.h"
 #include "serve.h"
 #include "str.h"
 
@@ -63,6 +64,11 @@ gh_server_open(struct gh_server *srv, const struct gh_app *app, char *err,
 		return GH_ENOMEM;
 	if ((er = gh_config_load(&srv->cfg, err, errsz)) != GH_OK)
 		return er;
+	if (gh_ip_parse_cidrs(srv->cfg.trusted_proxies, &srv->trusted) !=
+	    GH_OK) {
+		snprintf(err, errsz, "trusted_proxies: not a list of addresses");
+		return GH_EINVAL;
+	}
 	srv->pw.opslimit = (uint64_t)srv->cfg.argon2_opslimit;
 	srv->pw.memlimit = (size_t)srv->cfg.argon2_memlimit_kib * 1024;
 	if ((er = gh_db_open(gh_config_db_path(&srv->cfg), 0, &srv->db)) !=
@@ -483,10 +489,92 @@ cookie_write_allowed(struct gh_server *srv, struct gh_req *req,
 	return 1;
 }
 
+void
+gh_server_too_many(struct gh_res *res, int64_t retry_after)
+{
+	gh_problem(res, 429, "rate_limited", "too many requests; try again "
+	    "after the number of seconds in Retry-After");
+	(void)gh_res_header(res, "Retry-After", "%lld",
+	    (long long)retry_after);
+}
+
+enum gh_err
+gh_server_take(struct gh_req *req, const char *name,
+    const struct gh_rate *rate, const char *subject, int64_t *retry_after)
+{
+	char		 client[GH_IP_KEY_LEN], key[GH_RATELIMIT_KEY_MAX + 1];
+	enum gh_err	 er;
+	int		 n;
+
+	*retry_after = 0;
+	if (rate->count == 0)
+		return GH_OK;
+	if (subject == NULL)
+		gh_ip_client_key(req->remote_addr, req->forwarded_for,
+		    &req->srv->trusted, client);
+	n = snprintf(key, sizeof(key), "%s|%s|%s", name,
+	    subject == NULL ? "ip" : "id", subject == NULL ? client : subject);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return GH_EINVAL;
+	er = gh_ratelimit_take(req->srv->db, key, rate, gh_clock_now_ms(),
+	    retry_after);
+	if (er == GH_ELIMIT)
+		gh_log("rid=%s rate limited: %s", req->request_id, key);
+	return er;
+}
+
+int
+gh_server_limit(struct gh_req *req, struct gh_res *res, const char *name,
+    const struct gh_rate *rate, const char *subject)
+{
+	int64_t		 retry_after;
+	enum gh_err	 er;
+
+	if ((er = gh_server_take(req, name, rate, subject, &retry_after)) ==
+	    GH_OK)
+		return 1;
+	if (er == GH_ELIMIT)
+		gh_server_too_many(res, retry_after);
+	else
+		gh_problem(res, 500, "internal_error", NULL);
+	return 0;
+}
+
+/* A route's limit: the configured rate and the name in its keys. */
+static const struct gh_rate *
+route_rate(const struct gh_config *c, enum gh_limit l, const char **name)
+{
+	switch (l) {
+	case GH_LIMIT_SIGN_IN:
+		*name = "sign_in";
+		return &c->rate_limit_sign_in;
+	case GH_LIMIT_SIGN_UP:
+		*name = "sign_up";
+		return &c->rate_limit_sign_up;
+	case GH_LIMIT_REFRESH:
+		*name = "refresh";
+		return &c->rate_limit_refresh;
+	case GH_LIMIT_CREDENTIAL:
+		*name = "credential";
+		return &c->rate_limit_credential;
+	case GH_LIMIT_EMAIL:
+		*name = "email";
+		return &c->rate_limit_email;
+	case GH_LIMIT_API:
+		*name = "api";
+		return &c->rate_limit_api;
+	case GH_LIMIT_NONE:
+		break;
+	}
+	return NULL;
+}
+
 static void
 route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
     struct gh_res *res)
 {
+	const struct gh_rate	*rate;
+	const char		*limit_name;
 	struct gh_route_result	 rr;
 	const struct gh_route	*rt;
 	const char		*code;
@@ -517,6 +605,10 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		req->params[i] = rr.params[i];
 	}
 	req->nparams = rr.nparams;
+	/* Counted before anything else is looked at, bad input included. */
+	if ((rate = route_rate(&srv->cfg, rt->limit, &limit_name)) != NULL &&
+	    !gh_server_limit(req, res, limit_name, rate, NULL))
+		return;
 	/* A reading route: one snapshot for the session check and the
 	 * handler, and SQLite's locks taken once. */
 	if ((rt->flags & GH_ROUTE_READ) && gh_db_begin_read(srv->db) != GH_OK) {

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "ip.h"
 #include "keys.h"
 #include "password.h"
 #include "router.h"
@@ -48,6 +49,7 @@ struct gh_server {
 	int64_t			 keys_missed_at;	/* last reload for an unknown kid */
 	struct gh_verified	*verified;	/* cache of checked access tokens */
 	struct gh_cookie_cache	*cookies;	/* cache of checked session cookies */
+	struct gh_cidrs		 trusted;	/* trusted_proxies, parsed */
 };
 
 /* Runs the program: one request as plain CGI, or the FastCGI accept loop.
@@ -74,6 +76,23 @@ enum gh_err	 gh_server_authenticate(struct gh_server *, struct gh_req *,
 struct gh_res;
 void		 gh_server_refuse(struct gh_res *, enum gh_err,
 		    const char *code);
+/* 429 rate_limited with Retry-After: seconds. */
+void		 gh_server_too_many(struct gh_res *, int64_t retry_after);
+/*
+ * Counts this request against rate under name ("sign_in"): per client
+ * address when subject is NULL, else per subject (an account, a hashed
+ * email). 1: go on. 0: res holds the answer (429, or 500 when the
+ * database failed). Must run outside a transaction.
+ */
+struct gh_req;
+int		 gh_server_limit(struct gh_req *, struct gh_res *,
+		    const char *name, const struct gh_rate *,
+		    const char *subject) GH_WUR;
+/* The same count for callers that answer for themselves (the hosted
+ * pages): GH_OK, GH_ELIMIT with *retry_after, or an error. */
+enum gh_err	 gh_server_take(struct gh_req *, const char *name,
+		    const struct gh_rate *, const char *subject,
+		    int64_t *retry_after) GH_WUR;
 
 /* The key that signs now (keys are re-read every key_reload_interval so a
  * rotation reaches every process); NULL when there is none. */

@@ -160,4 +160,31 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    "  AND user_id = u.id)"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.cookie_hash = ?1",
+	/* GCRA: ?2 now, ?3 the interval between requests, ?4 the period,
+	 * all in ms. The new arrival time may run ahead of now by at most
+	 * one period (the burst); a refused request changes nothing and
+	 * returns no row. */
+	[GH_STMT_RATE_TAKE] =
+	    "INSERT INTO rate_limits (key, tat_ms) VALUES (?1, ?2 + ?3)"
+	    " ON CONFLICT (key) DO UPDATE SET tat_ms = max(tat_ms, ?2) + ?3"
+	    " WHERE max(tat_ms, ?2) + ?3 - ?2 <= ?4"
+	    " RETURNING tat_ms",
+	[GH_STMT_RATE_GET] =
+	    "SELECT tat_ms FROM rate_limits WHERE key = ?1",
+	[GH_STMT_RATE_SWEEP] =
+	    "DELETE FROM rate_limits WHERE tat_ms < ?1",
+	[GH_STMT_BACKOFF_GET] =
+	    "SELECT failures, last_at, locked_until FROM sign_in_failures"
+	    " WHERE key = ?1",
+	[GH_STMT_BACKOFF_PUT] =
+	    "INSERT INTO sign_in_failures (key, failures, last_at, locked_until)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET"
+	    " failures = ?2, last_at = ?3, locked_until = ?4",
+	[GH_STMT_BACKOFF_CLEAR] =
+	    "DELETE FROM sign_in_failures WHERE key = ?1",
+	[GH_STMT_DEVICE_OWNER] =
+	    "SELECT user_id FROM known_devices WHERE hash = ?1",
+	[GH_STMT_DEVICE_INSERT] =
+	    "INSERT INTO known_devices (hash, user_id, created_at, last_used_at)"
+	    " VALUES (?1, ?2, ?3, ?3)",
 };

@@ -76,6 +76,10 @@ auth_result(struct gh_req *req, struct gh_res *res, int status,
 		gh_json_add(o, "tokens", gh_tokens_json(&in->tokens));
 	gh_json_add(o, "profile", profile);
 	gh_res_json(res, status, o);
+	if (in->device[0] != '\0' &&
+	    (er = gh_cookie_device_set(res, &req->srv->cfg, in->device)) !=
+	    GH_OK)
+		return er;
 	if (in->tokens.cookie[0] != '\0')
 		return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
 	return GH_OK;
@@ -185,6 +189,9 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 	} else if (er == GH_EFORBIDDEN) {
 		gh_problem(res, 403, "account_disabled",
 		    "this account has been disabled");
+		er = GH_OK;
+	} else if (er == GH_ELIMIT) {
+		gh_server_too_many(res, in.retry_after);
 		er = GH_OK;
 	} else if (er == GH_OK)
 		er = auth_result(req, res, 200, &in);

@@ -3,15 +3,18 @@
 #include "serve.h"
 
 static const struct gh_route routes[] = {
-	{ "POST", "/sign-up", auth_sign_up, GH_ROUTE_JSON },
-	{ "POST", "/sign-in", auth_sign_in, GH_ROUTE_JSON },
-	{ "POST", "/refresh", auth_refresh, GH_ROUTE_JSON },
+	{ "POST", "/sign-up", auth_sign_up, GH_ROUTE_JSON, GH_LIMIT_SIGN_UP },
+	{ "POST", "/sign-in", auth_sign_in, GH_ROUTE_JSON, GH_LIMIT_SIGN_IN },
+	{ "POST", "/refresh", auth_refresh, GH_ROUTE_JSON, GH_LIMIT_REFRESH },
 	{ "POST", "/sign-out", auth_sign_out,
-	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL },
-	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH | GH_ROUTE_READ },
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL,
+	    GH_LIMIT_API },
+	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH | GH_ROUTE_READ,
+	    GH_LIMIT_API },
 	{ "GET", "/csrf-token", auth_csrf_token,
-	    GH_ROUTE_AUTH | GH_ROUTE_READ },
-	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON },
+	    GH_ROUTE_AUTH | GH_ROUTE_READ, GH_LIMIT_API },
+	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON,
+	    GH_LIMIT_API },
 };
 
 static const struct gh_app app = {

@@ -107,7 +107,7 @@ authorize(struct gh_req *req, struct gh_res *res)
 
 static const struct gh_route routes[] = {
 	/* No read transaction: a cookie is checked in one statement. */
-	{ "*", "*", authorize, 0 },
+	{ "*", "*", authorize, 0, GH_LIMIT_NONE },
 };
 
 static const struct gh_app app = {

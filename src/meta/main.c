@@ -61,9 +61,10 @@ openapi(struct gh_req *req, struct gh_res *res)
 }
 
 static const struct gh_route routes[] = {
-	{ "GET", "/health", health, 0 },
-	{ "GET", "/.well-known/jwks.json", jwks, GH_ROUTE_READ },
-	{ "GET", "/openapi.json", openapi, 0 },
+	/* Monitors poll it: never limited. */
+	{ "GET", "/health", health, 0, GH_LIMIT_NONE },
+	{ "GET", "/.well-known/jwks.json", jwks, GH_ROUTE_READ, GH_LIMIT_API },
+	{ "GET", "/openapi.json", openapi, 0, GH_LIMIT_API },
 };
 
 static const struct gh_app app = {

@@ -288,7 +288,47 @@ signed_in(struct gh_req *req, struct gh_res *res, struct gh_signed_in *in,
 
 	if ((er = see_other(res, back != NULL ? back : "/ui/me")) != GH_OK)
 		return er;
+	if (in->device[0] != '\0' && (er = gh_cookie_device_set(res,
+	    &req->srv->cfg, in->device)) != GH_OK)
+		return er;
 	return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
+}
+
+/* "Try again in 3 minutes." for a refusal of retry_after seconds. */
+static void
+wait_words(char *buf, size_t len, const char *what, int64_t retry_after)
+{
+	int64_t	 minutes = (retry_after + 59) / 60;
+
+	if (retry_after < 60)
+		snprintf(buf, len, "%s Try again in %lld second%s.", what,
+		    (long long)retry_after, retry_after == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%s Try again in %lld minute%s.", what,
+		    (long long)minutes, minutes == 1 ? "" : "s");
+}
+
+/* The route's rate limit, answered as a page: 1 to go on, 0 when res
+ * holds the page (429 with Retry-After) or an error was returned in *er. */
+static int
+page_limit(struct gh_req *req, struct gh_res *res, const char *name,
+    const struct gh_rate *rate, const struct page *pg, struct view *v,
+    char *msg, size_t msglen, enum gh_err *er)
+{
+	int64_t	 retry_after;
+
+	*er = gh_server_take(req, name, rate, NULL, &retry_after);
+	if (*er == GH_OK)
+		return 1;
+	if (*er != GH_ELIMIT)
+		return 0;
+	wait_words(msg, msglen, "Too many attempts from your network.",
+	    retry_after);
+	v->error = msg;
+	if ((*er = render(res, 429, pg, v)) == GH_OK)
+		*er = gh_res_header(res, "Retry-After", "%lld",
+		    (long long)retry_after);
+	return 0;
 }
 
 static enum gh_err
@@ -298,7 +338,7 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	struct view		 v = { NULL, NULL, NULL, NULL };
 	struct gh_credentials	 cr;
 	struct gh_signed_in	 in;
-	char			 app_id[GH_ID_LEN + 1];
+	char			 app_id[GH_ID_LEN + 1], msg[128];
 	int			 status = 400;
 	enum gh_err		 er;
 
@@ -306,6 +346,9 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	form_read(req, &fm);
 	v.email = fm.email;
 	v.return_to = fm.back;
+	if (!page_limit(req, res, "sign_in", &req->srv->cfg.rate_limit_sign_in,
+	    &sign_in, &v, msg, sizeof(msg), &er))
+		goto out;
 	if (!same_site(req)) {
 		v.error = "This form was sent from another site. Sign in here.";
 		status = 403;
@@ -330,7 +373,14 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	cr.password_len = strlen(fm.password);
 	cr.cookie = 1;
 	er = gh_account_sign_in(req, &cr, &in);
-	if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
+	if (er == GH_ELIMIT) {
+		wait_words(msg, sizeof(msg), "Too many failed sign-ins with "
+		    "this email.", in.retry_after);
+		v.error = msg;
+		if ((er = render(res, 429, &sign_in, &v)) == GH_OK)
+			er = gh_res_header(res, "Retry-After", "%lld",
+			    (long long)in.retry_after);
+	} else if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
 		v.error = er == GH_EAUTH ? "That email and password do not "
 		    "match an account. Check them and try again." :
 		    "This account has been disabled.";
@@ -350,7 +400,7 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	struct view		 v = { NULL, NULL, NULL, NULL };
 	struct gh_new_account	 na;
 	struct gh_signed_in	 in;
-	char			 app_id[GH_ID_LEN + 1];
+	char			 app_id[GH_ID_LEN + 1], msg[128];
 	const char		*code;
 	int			 status = 400;
 	enum gh_err		 er;
@@ -360,6 +410,9 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	v.email = fm.email;
 	v.display_name = fm.display_name;
 	v.return_to = fm.back;
+	if (!page_limit(req, res, "sign_up", &req->srv->cfg.rate_limit_sign_up,
+	    &sign_up, &v, msg, sizeof(msg), &er))
+		goto out;
 	if (fm.display_name != NULL && *fm.display_name == '\0') {
 		free(fm.display_name);
 		fm.display_name = NULL;
@@ -498,12 +551,14 @@ post_sign_out(struct gh_req *req, struct gh_res *res)
 }
 
 static const struct gh_route routes[] = {
-	{ "GET", "/sign-in", get_sign_in, 0 },
-	{ "POST", "/sign-in", post_sign_in, GH_ROUTE_FORM },
-	{ "GET", "/sign-up", get_sign_up, 0 },
-	{ "POST", "/sign-up", post_sign_up, GH_ROUTE_FORM },
-	{ "GET", "/me", get_me, GH_ROUTE_READ },
-	{ "POST", "/sign-out", post_sign_out, GH_ROUTE_FORM },
+	{ "GET", "/sign-in", get_sign_in, 0, GH_LIMIT_API },
+	/* The forms count against sign_in and sign_up themselves, to answer
+	 * with a page. */
+	{ "POST", "/sign-in", post_sign_in, GH_ROUTE_FORM, GH_LIMIT_NONE },
+	{ "GET", "/sign-up", get_sign_up, 0, GH_LIMIT_API },
+	{ "POST", "/sign-up", post_sign_up, GH_ROUTE_FORM, GH_LIMIT_NONE },
+	{ "GET", "/me", get_me, GH_ROUTE_READ, GH_LIMIT_API },
+	{ "POST", "/sign-out", post_sign_out, GH_ROUTE_FORM, GH_LIMIT_API },
 };
 
 static const struct gh_app app = {

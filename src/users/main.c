@@ -29,7 +29,7 @@ user_get(struct gh_req *req, struct gh_res *res)
 }
 
 static const struct gh_route routes[] = {
-	{ "GET", "/{id}", user_get, GH_ROUTE_READ },
+	{ "GET", "/{id}", user_get, GH_ROUTE_READ, GH_LIMIT_API },
 };
 
 static const struct gh_app app = {

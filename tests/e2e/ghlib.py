@@ -33,6 +33,17 @@ TIMEOUT = 15  # seconds for a single HTTP request
 SNAPSHOT_TABLES = ("users", "emails", "passwords", "sessions",
                    "refresh_tokens", "accounts", "memberships")
 
+# Rate limits and sign-in backoff that a test run never reaches.
+NO_LIMITS = {
+    "rate_limit_sign_in": "1000000/1",
+    "rate_limit_sign_up": "1000000/1",
+    "rate_limit_refresh": "1000000/1",
+    "rate_limit_credential": "1000000/1",
+    "rate_limit_email": "1000000/1",
+    "rate_limit_email_address": "1000000/1",
+    "sign_in_backoff_after": 1000,
+}
+
 PROBLEM_TYPE = "application/problem+json"
 
 # Lifetime of the access tokens minted to test expiry: the smallest
@@ -166,11 +177,11 @@ def wait_ok(proc, name, url, timeout, log_text):
 
 
 @contextlib.contextmanager
-def running_server(root, settings=None):
+def running_server(root, settings=None, auth_procs=None):
     """A started Server (lighttpd) for the duration of the block; a server
     that does not start fails the test with its log."""
     require_build(root)
-    srv = Server(root, settings=settings)
+    srv = Server(root, settings=settings, auth_procs=auth_procs)
     try:
         srv.start()
     except Exception as e:
@@ -186,8 +197,10 @@ def running_server(root, settings=None):
 class Server:
     """One lighttpd + the Gatehouse programs on a private port and data dir."""
 
-    def __init__(self, root=None, settings=None, data_dir=None, port=None):
+    def __init__(self, root=None, settings=None, data_dir=None, port=None,
+                 auth_procs=None):
         self.root = root or repo_root()
+        self.auth_procs = auth_procs    # auth.fcgi processes (default 2)
         self.settings = dict(settings or {})
         self.var = tempfile.mkdtemp(prefix="gatehouse-e2e-")
         # The data dir holds the database and keys; it is VAR unless the
@@ -216,6 +229,9 @@ class Server:
             "refresh_grace": 2,
             "issuer": self.issuer,
         }
+        # The suite signs up thousands from 127.0.0.1: every limit is on
+        # (the code runs) but far away. test_abuse.py sets its own.
+        conf.update(NO_LIMITS)
         conf.update(self.settings)
         with open(self.conf_path, "w") as f:
             for k, v in conf.items():
@@ -239,6 +255,10 @@ class Server:
             text = f.read()
         text = (text.replace("@ROOT@", self.root).replace("@VAR@", self.var)
                 .replace("@PORT@", str(self.port)))
+        if self.auth_procs is not None:
+            auth = '"bin-path" => "%s/cgi-bin/auth.fcgi",\n    "max-procs" => 2' % self.root
+            assert auth in text, "dev.conf.in: auth.fcgi mount changed"
+            text = text.replace(auth, auth[:-1] + str(self.auth_procs))
         with open(self.lighttpd_conf, "w") as f:
             f.write(text)
 
@@ -781,6 +801,17 @@ class Api:
 
     def user(self, user_id):
         return requests.get(self.users + "/" + user_id, timeout=TIMEOUT)
+
+
+def set_cookie(r, name):
+    """The Set-Cookie line of one cookie (a response may set several:
+    the session and the device cookie); "" when it sets none of that name,
+    with or without the __Host- prefix."""
+    for line in r.raw.headers.getlist("Set-Cookie"):
+        n = line.split("=", 1)[0]
+        if n in (name, "__Host-" + name):
+            return line
+    return ""
 
 
 # -- test data ---------------------------------------------------------------

@@ -12,7 +12,8 @@ import secrets
 import pytest
 import requests
 
-from ghlib import TIMEOUT, Api, assert_problem, unique_email, unique_password
+from ghlib import (TIMEOUT, Api, assert_problem, set_cookie, unique_email,
+                   unique_password)
 
 NAME = "gh_session"
 
@@ -39,7 +40,7 @@ def url(srv, path):
 
 def test_sign_up_sets_http_only_cookie_and_no_tokens(browser):
     _, csrf, _, r = browser
-    sc = r.headers["Set-Cookie"]
+    sc = set_cookie(r, NAME)
     assert sc.startswith(NAME + "="), sc
     for attr in ("Path=/", "HttpOnly", "SameSite=Lax", "Max-Age="):
         assert attr in sc, sc
@@ -61,7 +62,7 @@ def test_secure_cookie_name_in_production(sibling, server):
         "email": unique_email("secure"), "password": unique_password(),
         "cookie": True})
     assert r.status_code == 201, r.text
-    sc = r.headers["Set-Cookie"]
+    sc = set_cookie(r, "gh_session")
     assert sc.startswith("__Host-gh_session="), sc
     assert "; Secure" in sc and "Path=/" in sc and "Domain" not in sc
 
@@ -164,7 +165,7 @@ def test_sign_out_clears_cookie_and_ends_session(browser, plain):
     r = s.post(url(plain, "/v1/auth/sign-out"), headers={"X-CSRF-Token": csrf},
                timeout=TIMEOUT)
     assert r.status_code == 204, r.text
-    sc = r.headers["Set-Cookie"]
+    sc = set_cookie(r, NAME)
     assert sc.startswith(NAME + "=;") and "Max-Age=0" in sc, sc
     r = requests.get(url(plain, "/v1/auth/me"), timeout=TIMEOUT,
                      headers={"Cookie": "%s=%s" % (NAME, old)})

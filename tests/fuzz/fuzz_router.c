@@ -12,22 +12,24 @@
 #include "router.h"
 
 static const struct gh_route routes[] = {
-	{ "GET", "/", NULL, 0 },
-	{ "POST", "/sign-in", NULL, GH_ROUTE_JSON },
-	{ "POST", "/sign-out", NULL, GH_ROUTE_AUTH },
-	{ "GET", "/me", NULL, GH_ROUTE_AUTH },
-	{ "PATCH", "/me", NULL, GH_ROUTE_AUTH | GH_ROUTE_JSON },
-	{ "GET", "/.well-known/jwks.json", NULL, 0 },
-	{ "GET", "/{id}", NULL, GH_ROUTE_AUTH },
-	{ "DELETE", "/{id}", NULL, GH_ROUTE_AUTH },
-	{ "PUT", "/{id}/avatar", NULL, GH_ROUTE_AUTH },
-	{ "GET", "/accounts/{id}/members/{user_id}", NULL, GH_ROUTE_AUTH },
-	{ "DELETE", "/accounts/{id}/members/{user_id}", NULL, GH_ROUTE_AUTH },
+	{ "GET", "/", NULL, 0, GH_LIMIT_API },
+	{ "POST", "/sign-in", NULL, GH_ROUTE_JSON, GH_LIMIT_API },
+	{ "POST", "/sign-out", NULL, GH_ROUTE_AUTH, GH_LIMIT_API },
+	{ "GET", "/me", NULL, GH_ROUTE_AUTH, GH_LIMIT_API },
+	{ "PATCH", "/me", NULL, GH_ROUTE_AUTH | GH_ROUTE_JSON, GH_LIMIT_API },
+	{ "GET", "/.well-known/jwks.json", NULL, 0, GH_LIMIT_API },
+	{ "GET", "/{id}", NULL, GH_ROUTE_AUTH, GH_LIMIT_API },
+	{ "DELETE", "/{id}", NULL, GH_ROUTE_AUTH, GH_LIMIT_API },
+	{ "PUT", "/{id}/avatar", NULL, GH_ROUTE_AUTH, GH_LIMIT_API },
+	{ "GET", "/accounts/{id}/members/{user_id}", NULL, GH_ROUTE_AUTH,
+	    GH_LIMIT_API },
+	{ "DELETE", "/accounts/{id}/members/{user_id}", NULL, GH_ROUTE_AUTH,
+	    GH_LIMIT_API },
 	{ "PATCH", "/accounts/{id}/members/{user_id}", NULL,
-	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL },
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_API },
 	/* More parameters than a result holds: must never match. */
-	{ "GET", "/{a}/{b}/{c}/{d}/{e}", NULL, 0 },
-	{ "OPTIONS", "/{a}/{b}/{c}/{d}", NULL, 0 },
+	{ "GET", "/{a}/{b}/{c}/{d}/{e}", NULL, 0, GH_LIMIT_API },
+	{ "OPTIONS", "/{a}/{b}/{c}/{d}", NULL, 0, GH_LIMIT_API },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

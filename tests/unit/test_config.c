@@ -588,6 +588,89 @@ test_explicit_db_path_only(void **state)
 	    "/srv/gh/secret.key");
 }
 
+/* ---- abuse-control settings ---------------------------------------- */
+
+static void
+test_rate_defaults_and_values(void **state)
+{
+	struct gh_config	 c;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(load(&c, NULL, err), GH_OK);
+	assert_int_equal(c.rate_limit_sign_in.count, 30);
+	assert_int_equal(c.rate_limit_sign_in.period, 300);
+	assert_int_equal(c.rate_limit_api.count, 0);	/* off */
+	assert_int_equal(load(&c, write_file("rate_limit_sign_in = 7/60\n"
+	    "rate_limit_refresh = off\nrate_limit_api = 1000000000/1\n"),
+	    err), GH_OK);
+	assert_int_equal(c.rate_limit_sign_in.count, 7);
+	assert_int_equal(c.rate_limit_sign_in.period, 60);
+	assert_int_equal(c.rate_limit_refresh.count, 0);
+	assert_int_equal(c.rate_limit_api.count, 1000000000);
+}
+
+static void
+test_rate_refused(void **state)
+{
+	static const char *const bad[] = {
+		"0/60", "5/0", "5", "/60", "5/", "5/60s", "-1/60", "5/-60",
+		"1000000001/1", "1/1000000001", "Off", "5 / 60", "5/+60", "",
+		"99999999999999999999/1",
+	};
+	struct gh_config	 c;
+	char			 err[256], text[128];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "rate_limit_sign_up = %s\n",
+		    bad[i]);
+		assert_int_equal(load(&c, write_file(text), err), GH_EINVAL);
+		assert_non_null(strstr(err, "rate_limit_sign_up"));
+		unlink(tmp_path);
+	}
+}
+
+static void
+test_rate_from_environment(void **state)
+{
+	static const char *const env[] = {
+		"GATEHOUSE_RATE_LIMIT_EMAIL", "3/30", NULL
+	};
+	struct gh_config	 c;
+	char			 err[256];
+
+	(void)state;
+	env_pairs = env;
+	assert_int_equal(load(&c, NULL, err), GH_OK);
+	assert_int_equal(c.rate_limit_email.count, 3);
+	assert_int_equal(c.rate_limit_email.period, 30);
+}
+
+static void
+test_abuse_settings_checked_together(void **state)
+{
+	struct gh_config	 c;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(load(&c, write_file("password_min_length = 20\n"
+	    "password_max_length = 12\n"), err), GH_EINVAL);
+	assert_non_null(strstr(err, "password_min_length"));
+	unlink(tmp_path);
+	assert_int_equal(load(&c, write_file(
+	    "breached_password_on_error = maybe\n"), err), GH_EINVAL);
+	assert_non_null(strstr(err, "breached_password_on_error"));
+	unlink(tmp_path);
+	assert_int_equal(load(&c, write_file("trusted_proxies = proxy.lan\n"),
+	    err), GH_EINVAL);
+	assert_non_null(strstr(err, "trusted_proxies"));
+	unlink(tmp_path);
+	assert_int_equal(load(&c, write_file(
+	    "trusted_proxies = 10.0.0.0/8, ::1\n"), err), GH_OK);
+}
+
 #define T(f)	cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -627,6 +710,10 @@ main(void)
 		T(test_derived_paths_from_data_dir),
 		T(test_explicit_paths_win),
 		T(test_explicit_db_path_only),
+		T(test_rate_defaults_and_values),
+		T(test_rate_refused),
+		T(test_rate_from_environment),
+		T(test_abuse_settings_checked_together),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,13 +21,13 @@ h_dummy(struct gh_req *req, struct gh_res *res)
 }
 
 static const struct gh_route routes[] = {
-	{ "POST", "/sign-in", h_dummy, 0 },
-	{ "GET", "/users/me", h_dummy, 0 },
-	{ "GET", "/users/{id}", h_dummy, 0 },
-	{ "PATCH", "/users/{id}", h_dummy, 0 },
-	{ "GET", "/users/{id}", h_dummy, 0 },		/* duplicate method */
-	{ "GET", "/users/{id}/emails/{email}", h_dummy, 0 },
-	{ "GET", "/", h_dummy, 0 },
+	{ "POST", "/sign-in", h_dummy, 0, GH_LIMIT_API },
+	{ "GET", "/users/me", h_dummy, 0, GH_LIMIT_API },
+	{ "GET", "/users/{id}", h_dummy, 0, GH_LIMIT_API },
+	{ "PATCH", "/users/{id}", h_dummy, 0, GH_LIMIT_API },
+	{ "GET", "/users/{id}", h_dummy, 0, GH_LIMIT_API },		/* duplicate method */
+	{ "GET", "/users/{id}/emails/{email}", h_dummy, 0, GH_LIMIT_API },
+	{ "GET", "/", h_dummy, 0, GH_LIMIT_API },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -302,7 +302,7 @@ static void
 test_too_many_params(void **state)
 {
 	static const struct gh_route many[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}/{e}", h_dummy, 0 },
+		{ "GET", "/{a}/{b}/{c}/{d}/{e}", h_dummy, 0, GH_LIMIT_API },
 	};
 	struct gh_route_result	 r;
 
@@ -317,7 +317,7 @@ static void
 test_four_params(void **state)
 {
 	static const struct gh_route four[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}", h_dummy, 0 },
+		{ "GET", "/{a}/{b}/{c}/{d}", h_dummy, 0, GH_LIMIT_API },
 	};
 	struct gh_route_result	 r;
 
