@@ -407,8 +407,18 @@ gh_res_send(struct gh_res *res, const struct gh_req *req, struct gh_io *io)
 	    put(head, sizeof(head), &off, res->content_type) ||
 	    put(head, sizeof(head), &off, "\r\n")))
 		return GH_ENOMEM;
-	if (!has_header(res, "Cache-Control") &&
-	    put(head, sizeof(head), &off, "Cache-Control: no-store\r\n"))
+	/* Safe defaults a handler may override (docs/security.md): nothing
+	 * is stored by caches, framed, or given a Referer; an answer that is
+	 * not a page of ours may not run or load anything. */
+	if ((!has_header(res, "Cache-Control") &&
+	    put(head, sizeof(head), &off, "Cache-Control: no-store\r\n")) ||
+	    (!has_header(res, "Content-Security-Policy") &&
+	    put(head, sizeof(head), &off, "Content-Security-Policy: "
+	    "default-src 'none'; frame-ancestors 'none'\r\n")) ||
+	    (!has_header(res, "X-Frame-Options") &&
+	    put(head, sizeof(head), &off, "X-Frame-Options: DENY\r\n")) ||
+	    (!has_header(res, "Referrer-Policy") &&
+	    put(head, sizeof(head), &off, "Referrer-Policy: no-referrer\r\n")))
 		return GH_ENOMEM;
 	for (i = 0; i < res->nheaders; i++)
 		if (put(head, sizeof(head), &off, res->headers[i]) ||

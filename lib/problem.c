@@ -32,6 +32,7 @@ static const struct {
 	{ "rate_limited", "Too many requests" },
 	{ "internal_error", "Internal error" },
 	{ "unavailable", "Service unavailable" },
+	{ "password_check_unavailable", "Password check unavailable" },
 };
 
 static const char *

@@ -605,6 +605,13 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 		req->params[i] = rr.params[i];
 	}
 	req->nparams = rr.nparams;
+	/* The answer depends on who asks: shared caches must keep them apart
+	 * (they are told no-store as well). */
+	if ((rt->flags & GH_ROUTE_AUTH) &&
+	    gh_res_header(res, "Vary", "Authorization, Cookie") != GH_OK) {
+		gh_problem(res, 500, "internal_error", NULL);
+		return;
+	}
 	/* Counted before anything else is looked at, bad input included. */
 	if ((rate = route_rate(&srv->cfg, rt->limit, &limit_name)) != NULL &&
 	    !gh_server_limit(req, res, limit_name, rate, NULL))

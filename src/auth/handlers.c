@@ -8,6 +8,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "json.h"
+#include "policy.h"
 #include "problem.h"
 #include "serve.h"
 #include "session.h"
@@ -54,6 +55,31 @@ application(struct gh_req *req, struct gh_res *res,
 	return er == GH_OK;
 }
 
+/* The password policy (lib/policy.h) for a new password: 1 to go on, 0
+ * when res holds the refusal. */
+static int
+password_allowed(struct gh_req *req, struct gh_res *res,
+    const struct gh_json_value *pw, const char *email, const char *username)
+{
+	const struct gh_config	*cfg = &req->srv->cfg;
+	enum gh_policy		 verdict;
+	char			 expected[96];
+	const char		*type;
+
+	verdict = gh_policy_password(cfg, pw->s, pw->len, email, username);
+	if (verdict == GH_POLICY_OK)
+		return 1;
+	if (verdict == GH_POLICY_UNCHECKED) {
+		gh_problem(res, 503, "password_check_unavailable", "the "
+		    "password could not be checked against known breaches; "
+		    "try again later");
+		return 0;
+	}
+	type = gh_policy_param(cfg, verdict, expected, sizeof(expected));
+	invalid_one(res, "password", type, expected);
+	return 0;
+}
+
 /* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
  * mode the tokens stay out of reach of scripts: the session cookie is set
  * (HttpOnly) and the body carries the profile and the CSRF token. */
@@ -88,7 +114,8 @@ auth_result(struct gh_req *req, struct gh_res *res, int status,
 enum gh_err
 auth_sign_up(struct gh_req *req, struct gh_res *res)
 {
-	static const struct gh_json_field fields[] = {
+	/* Not static: the password's lengths come from the configuration. */
+	struct gh_json_field fields[] = {
 		F_EMAIL(GH_F_REQUIRED),
 		F_PASSWORD("password"),
 		F_USERNAME(0),
@@ -107,6 +134,8 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 	const char		*client_id, *code;
 	enum gh_err		 er;
 
+	fields[PASSWORD].min = req->srv->cfg.password_min_length;
+	fields[PASSWORD].max = req->srv->cfg.password_max_length;
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
 	/* Invites arrive with accounts (issue 8); until then none is valid. */
@@ -114,6 +143,9 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 		return invalid_one(res, "invite_code", "invalid",
 		    "a valid invite code");
 	if (!application(req, res, &v[CLIENT], app_id, &client_id))
+		return GH_OK;
+	if (!password_allowed(req, res, &v[PASSWORD], v[EMAIL].s,
+	    v[USERNAME].present ? v[USERNAME].s : NULL))
 		return GH_OK;
 	memset(&na, 0, sizeof(na));
 	na.application_id = app_id;

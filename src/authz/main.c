@@ -96,6 +96,10 @@ authorize(struct gh_req *req, struct gh_res *res)
 	const char	*code;
 	enum gh_err	 er;
 
+	/* Browser or API client, token or cookie: each its own answer. */
+	if ((er = gh_res_header(res, "Vary", "Accept, Authorization, Cookie")) !=
+	    GH_OK)
+		return er;
 	er = gh_server_authenticate(req->srv, req, &code);
 	if (er == GH_OK)
 		return allow(req, res);

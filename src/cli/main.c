@@ -25,6 +25,7 @@
 #include "json.h"
 #include "keys.h"
 #include "password.h"
+#include "policy.h"
 #include "store_admin.h"
 #include "store_user.h"
 
@@ -35,9 +36,8 @@
 #define EMAIL_MAX	254
 #define USERNAME_MIN	3
 #define DISPLAY_MAX	64
-#define PASSWORD_MIN	8
-#define PASSWORD_MAX	128
-/* The longest password line read: 128 code points of 4 bytes. */
+#define PASSWORD_MAX	1024	/* the most password_max_length allows */
+/* The longest password line read: that many code points of 4 bytes. */
 #define PASSWORD_BYTES	(PASSWORD_MAX * 4)
 
 #define LIST_DEFAULT	100
@@ -106,8 +106,11 @@ static const struct leaf leaves[] = {
 	    "create a user with a password",
 	    "Creates an active user in the default application, with the\n"
 	    "same rules as sign-up, and prints the new user's id. The\n"
-	    "password (8 to 128 characters) is asked for twice on the\n"
-	    "terminal, or read as one line from standard input.\n"
+	    "password (password_min_length to password_max_length\n"
+	    "characters, 8 to 128 by default, not containing the email\n"
+	    "or username, and not breached when breached_password_check\n"
+	    "is on) is asked for twice on the terminal, or read as one\n"
+	    "line from standard input.\n"
 	    "\n"
 	    "  -u, --username NAME       3 to 32 letters, digits and _, a\n"
 	    "                            letter first (default: made from the\n"
@@ -655,7 +658,7 @@ read_line(int fd, char *buf, size_t size, size_t *len, const char **why)
 			break;
 		any = 1;
 		if (got + 1 >= size) {
-			*why = "the password is longer than 128 characters";
+			*why = "the password is longer than 1024 characters";
 			return -1;
 		}
 		buf[got++] = c;
@@ -709,14 +712,15 @@ read_tty(const char *prompt, char *buf, size_t size, size_t *len,
 }
 
 /* The password, from standard input or asked twice on the terminal, and
- * checked like the API's: 8..128 code points of UTF-8, no NUL. */
+ * checked like the API's: UTF-8 without NUL, then the password policy
+ * (lib/policy.h) of the configuration. */
 static int
-get_password(int from_stdin, char *pw, size_t size, size_t *len)
+get_password(const struct gh_config *cfg, int from_stdin, const char *email,
+    const char *username, char *pw, size_t size, size_t *len)
 {
-	char		 again[PASSWORD_BYTES + 2];
+	char		 again[PASSWORD_BYTES + 2], words[96];
 	size_t		 len2 = 0;
 	const char	*why = NULL;
-	int64_t		 n;
 	int		 rc = -1;
 
 	if (from_stdin) {
@@ -732,15 +736,32 @@ get_password(int from_stdin, char *pw, size_t size, size_t *len)
 			goto out;
 		}
 	}
-	n = gh_json_utf8_count(pw, *len);
 	if (!gh_check_password(pw, *len))
 		why = "the password contains a NUL byte";
-	else if (n < 0)
+	else if (gh_json_utf8_count(pw, *len) < 0)
 		why = "the password is not valid UTF-8";
-	else if (n < PASSWORD_MIN || n > PASSWORD_MAX)
-		why = "the password must be 8 to 128 characters";
-	else
+	else switch (gh_policy_password(cfg, pw, *len, email, username)) {
+	case GH_POLICY_OK:
 		rc = 0;
+		break;
+	case GH_POLICY_LENGTH:
+		snprintf(words, sizeof(words), "the password must be %lld to "
+		    "%lld characters", (long long)cfg->password_min_length,
+		    (long long)cfg->password_max_length);
+		why = words;
+		break;
+	case GH_POLICY_IDENTIFIER:
+		why = "the password must not contain the email or username";
+		break;
+	case GH_POLICY_BREACHED:
+		why = "the password appears in known data breaches; choose "
+		    "another";
+		break;
+	case GH_POLICY_UNCHECKED:
+		why = "the breached-password service cannot be reached "
+		    "(breached_password_on_error = refuse)";
+		break;
+	}
 out:
 	if (rc != 0 && why != NULL)
 		say("%s", why);
@@ -816,7 +837,8 @@ cmd_user_add(const struct leaf *l, int argc, char *argv[])
 	/* The database first, so nobody types a password in vain. */
 	if (open_app(&cfg, &db, app_id) != 0)
 		goto out;
-	if (get_password(from_stdin, pw, sizeof(pw), &pwlen) != 0)
+	if (get_password(&cfg, from_stdin, email, username, pw, sizeof(pw),
+	    &pwlen) != 0)
 		goto out;
 	pp.opslimit = (uint64_t)cfg.argon2_opslimit;
 	pp.memlimit = (size_t)cfg.argon2_memlimit_kib * 1024;

@@ -15,6 +15,7 @@
 #include "form.h"
 #include "http.h"
 #include "json.h"
+#include "policy.h"
 #include "problem.h"
 #include "serve.h"
 #include "store_user.h"
@@ -132,7 +133,8 @@ send_page(struct gh_res *res, int status, FILE *f, char **buf, size_t *len)
 	if (gh_res_header(res, "Content-Security-Policy", "default-src 'none'; "
 	    "style-src 'unsafe-inline'; form-action 'self'; "
 	    "frame-ancestors 'none'; base-uri 'none'") != GH_OK ||
-	    gh_res_header(res, "X-Frame-Options", "DENY") != GH_OK)
+	    gh_res_header(res, "X-Frame-Options", "DENY") != GH_OK ||
+	    gh_res_header(res, "Vary", "Cookie") != GH_OK)
 		return GH_ENOMEM;
 	return GH_OK;
 }
@@ -244,13 +246,36 @@ same_site(struct gh_req *req)
 	return gh_origin_ok(req, &req->srv->cfg);
 }
 
-/* The API's rule (NIST SP 800-63B): 8 to 128 characters. */
-static int
-password_fits(const char *pw)
+/* The API's password policy (lib/policy.h), in words: NULL when the
+ * password may be used; *status is the answer's status otherwise. */
+static const char *
+password_refused(struct gh_req *req, const char *pw, const char *email,
+    char *buf, size_t len, int *status)
 {
-	int64_t	 n = pw != NULL ? gh_json_utf8_count(pw, strlen(pw)) : 0;
+	const struct gh_config	*cfg = &req->srv->cfg;
 
-	return n >= 8 && n <= 128;
+	*status = 400;
+	switch (gh_policy_password(cfg, pw != NULL ? pw : "",
+	    pw != NULL ? strlen(pw) : 0, email, NULL)) {
+	case GH_POLICY_OK:
+		return NULL;
+	case GH_POLICY_LENGTH:
+		snprintf(buf, len, "Choose a password of %lld to %lld "
+		    "characters.", (long long)cfg->password_min_length,
+		    (long long)cfg->password_max_length);
+		return buf;
+	case GH_POLICY_IDENTIFIER:
+		return "Choose a password that does not contain your email "
+		    "address.";
+	case GH_POLICY_BREACHED:
+		return "This password has appeared in a data breach, so others "
+		    "may try it. Choose another one.";
+	case GH_POLICY_UNCHECKED:
+		break;
+	}
+	*status = 503;
+	return "We could not check your password just now. Try again in a "
+	    "minute.";
 }
 
 struct form {
@@ -425,12 +450,13 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	} else if (fm.email == NULL || !gh_check_email(fm.email,
 	    strlen(fm.email)))
 		v.error = "Enter your email address, like name@example.com.";
-	else if (!password_fits(fm.password))
-		v.error = "Choose a password of 8 to 128 characters.";
 	else if (fm.display_name != NULL && (gh_json_utf8_count(
 	    fm.display_name, strlen(fm.display_name)) > 64 ||
 	    !gh_check_display_text(fm.display_name, strlen(fm.display_name))))
 		v.error = "Use up to 64 characters for your name.";
+	else
+		v.error = password_refused(req, fm.password, fm.email, msg,
+		    sizeof(msg), &status);
 	if (v.error != NULL) {
 		er = render(res, status, &sign_up, &v);
 		goto out;

@@ -203,6 +203,17 @@ def test_user_add_password_over_128_code_points_is_refused(ready):
     assert ready.sql("SELECT count(*) FROM users") == [(0,)]
 
 
+@pytest.mark.parametrize("pw", ["ada.lovelace@example.com",
+                                "my-ADA.LOVELACE@EXAMPLE.COM-1",
+                                "xx-ada.lovelace-xx", "Lovelace1815!"])
+def test_user_add_password_about_the_account_is_refused(ready, pw):
+    r = ready.add("ada.lovelace@example.com", "--username", "lovelace",
+                  password=pw)
+    assert r.returncode == 1, r.stderr
+    assert "must not contain the email or username" in r.stderr
+    assert ready.sql("SELECT count(*) FROM users") == [(0,)]
+
+
 def test_user_add_empty_stdin_is_refused(ready):
     r = ready.run("user", "add", "ada@example.com", "--password-stdin",
                   input="")

@@ -13,9 +13,11 @@
 #include <sodium.h>
 
 #include "backoff.h"
+#include "breach.h"
 #include "config.h"
 #include "db.h"
 #include "ip.h"
+#include "policy.h"
 #include "ratelimit.h"
 
 /* ---- trusted proxies and the client address ------------------------ */
@@ -336,6 +338,114 @@ test_backoff_clear_and_keys(void **state)
 	assert_int_equal(gh_backoff_check(f->db, k, now, &ra), GH_OK);
 }
 
+/* ---- password policy and range bodies ------------------------------ */
+
+#define SUFFIX	"1E4C9B93F3F0682250B6CF8331B7EE68FD8"	/* "password" */
+
+static void
+test_range_body_matches(void **state)
+{
+	static const char body[] =
+	    "0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n"
+	    SUFFIX ":9545824\r\n"
+	    "011053FD0102E94D6AE2F8B83D76FAF94F6:0";
+	static const char lower[] = "1e4c9b93f3f0682250b6cf8331b7ee68fd8:3";
+	static const char padded[] = SUFFIX ":0\n0018A45C4D1DEF81644B54AB7F969B88D65:2";
+
+	(void)state;
+	assert_int_equal(gh_breach_range_has(body, strlen(body), SUFFIX),
+	    GH_BREACH_YES);
+	assert_int_equal(gh_breach_range_has(lower, strlen(lower), SUFFIX),
+	    GH_BREACH_YES);
+	assert_int_equal(gh_breach_range_has(padded, strlen(padded), SUFFIX),
+	    GH_BREACH_NO);	/* count 0 is padding */
+	assert_int_equal(gh_breach_range_has(body, strlen(body),
+	    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"), GH_BREACH_NO);
+}
+
+static void
+test_range_body_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "<html></html>", SUFFIX, SUFFIX ":", SUFFIX ":12x",
+		SUFFIX "0:1", "1E4C9B93F3F0682250B6CF8331B7EE68FD:1",
+		"GE4C9B93F3F0682250B6CF8331B7EE68FD8:1", SUFFIX ":1\r\r\n",
+		"\n",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(gh_breach_range_has(bad[i], strlen(bad[i]),
+		    SUFFIX), GH_BREACH_UNKNOWN);
+}
+
+static void
+test_policy_lengths_and_identifiers(void **state)
+{
+	struct gh_config	 c;
+	char			 err[256], buf[96];
+
+	(void)state;
+	assert_int_equal(gh_config_load_from(&c, NULL, NULL, err, sizeof(err)),
+	    GH_OK);
+	assert_int_equal(gh_policy_password(&c, "1234567", 7, NULL, NULL),
+	    GH_POLICY_LENGTH);
+	assert_int_equal(gh_policy_password(&c, "12345678", 8, NULL, NULL),
+	    GH_POLICY_OK);
+	/* Code points, not bytes: 8 two-byte letters. */
+	assert_int_equal(gh_policy_password(&c, "\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 16, NULL, NULL),
+	    GH_POLICY_OK);
+	assert_int_equal(gh_policy_password(&c, "xxJane.Doexx", 12,
+	    "jane.doe@example.com", NULL), GH_POLICY_IDENTIFIER);
+	assert_int_equal(gh_policy_password(&c, "jane.doe@example.com", 20,
+	    "jane.doe@example.com", NULL), GH_POLICY_IDENTIFIER);
+	assert_int_equal(gh_policy_password(&c, "my name is jdoe!", 16,
+	    NULL, "JDoe"), GH_POLICY_IDENTIFIER);
+	/* Three letters are too common to police. */
+	assert_int_equal(gh_policy_password(&c, "bob likes cake", 14,
+	    "bob@example.com", "bob"), GH_POLICY_OK);
+	c.password_min_length = 12;
+	c.password_max_length = 12;
+	assert_int_equal(gh_policy_password(&c, "123456789012", 12, NULL,
+	    NULL), GH_POLICY_OK);
+	assert_int_equal(gh_policy_password(&c, "1234567890123", 13, NULL,
+	    NULL), GH_POLICY_LENGTH);
+	assert_string_equal(gh_policy_param(&c, GH_POLICY_LENGTH, buf,
+	    sizeof(buf)), "length");
+	assert_string_equal(buf, "12..12 characters");
+	assert_string_equal(gh_policy_param(&c, GH_POLICY_BREACHED, buf,
+	    sizeof(buf)), "breached");
+}
+
+static void
+test_policy_unreachable_service(void **state)
+{
+	struct gh_config	 c;
+	char			 err[256];
+
+	(void)state;
+	assert_int_equal(gh_config_load_from(&c, NULL, NULL, err, sizeof(err)),
+	    GH_OK);
+	c.breached_password_check = 1;
+	c.breached_password_timeout_ms = 500;
+	/* Port 9 (discard) on loopback: nothing listens. */
+	snprintf(c.breached_password_url, sizeof(c.breached_password_url),
+	    "http://127.0.0.1:9/range/");
+	assert_int_equal(gh_policy_password(&c, "a fine password", 15, NULL,
+	    NULL), GH_POLICY_OK);
+	snprintf(c.breached_password_on_error,
+	    sizeof(c.breached_password_on_error), "refuse");
+	assert_int_equal(gh_policy_password(&c, "a fine password", 15, NULL,
+	    NULL), GH_POLICY_UNCHECKED);
+	/* Not http(s): refused by curl, so unknown too. */
+	snprintf(c.breached_password_url, sizeof(c.breached_password_url),
+	    "file:///etc/");
+	assert_int_equal(gh_policy_password(&c, "a fine password", 15, NULL,
+	    NULL), GH_POLICY_UNCHECKED);
+}
+
 #define D(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -354,6 +464,10 @@ main(void)
 		D(test_rate_retry_after_rounds_up),
 		D(test_backoff_locks_doubles_and_caps),
 		D(test_backoff_clear_and_keys),
+		cmocka_unit_test(test_range_body_matches),
+		cmocka_unit_test(test_range_body_refused),
+		cmocka_unit_test(test_policy_lengths_and_identifiers),
+		cmocka_unit_test(test_policy_unreachable_service),
 	};
 
 	if (sodium_init() < 0)
