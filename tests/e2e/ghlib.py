@@ -413,8 +413,8 @@ class Server:
 # their own live under <var>/run/<name>/ and <var>/<name>-*.log, as the
 # templates say. Started once per session by conftest.py.
 
-def _descendants(pid):
-    """Pids of all descendants of pid (from /proc), children first."""
+def _parents():
+    """{ppid: [pid, ...]} of every process (from /proc/*/stat)."""
     children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -424,11 +424,23 @@ def _descendants(pid):
                 stat = f.read()
         except OSError:
             continue
+        # pid (comm) state ppid ...; comm may hold spaces and parens.
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(d))
+    return children
+
+
+def children(pid):
+    """Pids whose parent is pid."""
+    return set(_parents().get(pid, []))
+
+
+def _descendants(pid):
+    """Pids of all descendants of pid (from /proc), children first."""
+    children_of = _parents()
     out, todo = [], [pid]
     while todo:
-        for c in children.get(todo.pop(), []):
+        for c in children_of.get(todo.pop(), []):
             out.append(c)
             todo.append(c)
     return out

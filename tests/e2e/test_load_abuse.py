@@ -17,7 +17,6 @@ import collections
 import concurrent.futures
 import itertools
 import json
-import os
 import random
 import sqlite3
 import threading
@@ -90,44 +89,10 @@ def url(srv, path):
 
 # -- processes -------------------------------------------------------------------
 
-def children(pid):
-    """Pids whose parent is pid (/proc/<pid>/task/*/children, or a scan of
-    /proc/*/stat where the kernel lacks the former)."""
-    kids = set()
-    task_dir = "/proc/%d/task" % pid
-    try:
-        tids = os.listdir(task_dir)
-    except OSError:
-        tids = []
-    found = False
-    for tid in tids:
-        try:
-            with open("%s/%s/children" % (task_dir, tid)) as f:
-                kids.update(int(x) for x in f.read().split())
-            found = True
-        except OSError:
-            pass
-    if found:
-        return kids
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...; comm may hold spaces and parens.
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == pid:
-            kids.add(int(d))
-    return kids
-
-
 def auth_processes(srv):
     """{pid: start time} of the auth.fcgi processes lighttpd spawned."""
     out = {}
-    for pid in children(srv.proc.pid):
+    for pid in ghlib.children(srv.proc.pid):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
