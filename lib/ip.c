@@ -97,13 +97,25 @@ gh_ip_trusted(const struct gh_cidrs *t, const char *addr)
 	    trusted(t, a);
 }
 
+/* ::ffff:a.b.c.d, the form dual-stack sockets and some proxies give an
+ * IPv4 client: it is that IPv4 address, not a member of ::/64. */
+static int
+v4_mapped(const unsigned char a[16])
+{
+	static const unsigned char prefix[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
 static void
 key_of(const unsigned char a[16], int v4, char out[GH_IP_KEY_LEN])
 {
 	unsigned char	 net[16];
 	char		 buf[INET6_ADDRSTRLEN];
 
-	if (v4) {
+	if (v4 || v4_mapped(a)) {
 		(void)inet_ntop(AF_INET, a + 12, buf, sizeof(buf));
 		gh_strlcpy(out, buf, GH_IP_KEY_LEN);
 		return;
@@ -176,9 +188,10 @@ client_text(const char *remote_addr, const char *xff,
 		gh_strlcpy(out, "unknown", GH_IP_KEY_LEN);
 	else if (!whole)
 		key_of(a, v4, out);
+	else if (v4 || v4_mapped(a))
+		(void)inet_ntop(AF_INET, a + 12, out, GH_IP_KEY_LEN);
 	else
-		(void)inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, out,
-		    GH_IP_KEY_LEN);
+		(void)inet_ntop(AF_INET6, a, out, GH_IP_KEY_LEN);
 }
 
 void

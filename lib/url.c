@@ -29,6 +29,8 @@ gh_url_decode(const char *s, size_t len, unsigned flags)
 			*o++ = ' ';
 			continue;
 		}
+		if (s[i] == '\0')	/* a raw NUL would cut the value short */
+			goto bad;
 		if (s[i] != '%') {
 			*o++ = s[i];
 			continue;

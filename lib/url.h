@@ -10,8 +10,8 @@ enum gh_url_flags {
 };
 
 /* Decodes s[0..len) into a new string (free()). NULL when an escape is
- * malformed, when it would decode to NUL (or to '/' with GH_URL_NO_SLASH),
- * or when memory runs out. */
+ * malformed, when s holds or would decode to NUL (or to '/' with
+ * GH_URL_NO_SLASH), or when memory runs out. */
 char	*gh_url_decode(const char *s, size_t len, unsigned flags);
 
 /* Percent-encodes s for a query value: everything but RFC 3986's

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "cookie.h"
 #include "http.h"
+#include "fuzz.h"
 
 #define B64URL_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 			"0123456789-_"
@@ -48,19 +49,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < sizeof(secret); i++)
 		secret[i] = (unsigned char)(i * 7 + 1);
 	return 0;
-}
-
-static char *
-dup_n(const uint8_t *s, size_t n)
-{
-	char	*p = malloc(n + 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "fuzz.h"
 
 static const struct gh_route routes[] = {
 	{ "GET", "/", NULL, 0, GH_LIMIT_API },
@@ -32,19 +33,6 @@ static const struct gh_route routes[] = {
 	{ "OPTIONS", "/{a}/{b}/{c}/{d}", NULL, 0, GH_LIMIT_API },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
-
-static char *
-dup_n(const uint8_t *s, size_t n)
-{
-	char	*p = malloc(n + 1);
-
-	if (p == NULL)
-		abort();
-	if (n > 0)
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 static void
 match(const char *method, const char *path)

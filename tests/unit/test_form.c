@@ -61,6 +61,22 @@ test_not_nul_terminated(void **state)
 	free(v);
 }
 
+/* A raw NUL byte in a value would cut it short unseen: refused like %00
+ * (found by fuzz_form once its check could fail). */
+static void
+test_raw_nul_refused(void **state)
+{
+	const char	 body[] = { 'e', '=', 'a', '\0', 'b', '&', 'f', '=', 'c' };
+	char		*v;
+
+	(void)state;
+	assert_null(gh_form_value(body, sizeof(body), "e"));
+	v = gh_form_value(body, sizeof(body), "f");
+	assert_non_null(v);
+	assert_string_equal(v, "c");
+	free(v);
+}
+
 static void
 test_type(void **state)
 {
@@ -98,6 +114,7 @@ main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_malformed_values),
 		cmocka_unit_test(test_not_nul_terminated),
+		cmocka_unit_test(test_raw_nul_refused),
 		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_local_targets),
 	};
