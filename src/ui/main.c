@@ -134,6 +134,9 @@ send_page(struct gh_res *res, int status, FILE *f, char **buf, size_t *len)
 	    "style-src 'unsafe-inline'; form-action 'self'; "
 	    "frame-ancestors 'none'; base-uri 'none'") != GH_OK ||
 	    gh_res_header(res, "X-Frame-Options", "DENY") != GH_OK ||
+	    /* Not no-referrer: with it a browser posts our own forms with
+	     * "Origin: null", which same_site() must refuse. */
+	    gh_res_header(res, "Referrer-Policy", "same-origin") != GH_OK ||
 	    gh_res_header(res, "Vary", "Cookie") != GH_OK)
 		return GH_ENOMEM;
 	return GH_OK;
