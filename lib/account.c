@@ -7,6 +7,7 @@
 #include "db.h"
 #include "device.h"
 #include "log.h"
+#include "mailflow.h"
 #include "http.h"
 #include "serve.h"
 #include "store_user.h"
@@ -45,6 +46,8 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 	struct gh_db		*db = req->srv->db;
 	struct gh_new_user	 nu;
 	char			 hash[GH_PASSWORD_HASH_MAX];
+	char			 email_id[GH_ID_LEN + 1], email[256];
+	int			 verified;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
@@ -63,6 +66,10 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 		goto out;
 	if ((er = gh_store_user_create(db, &nu, out->user_id,
 	    out->membership_id, code)) != GH_OK ||
+	    (er = gh_store_email_of(db, out->user_id, NULL, email_id, email,
+	    &verified)) != GH_OK ||
+	    (er = gh_mailflow_verification(req, in->application_id,
+	    out->user_id, email_id, email)) != GH_OK ||
 	    (er = gh_device_new(db, out->user_id, gh_clock_now(),
 	    out->device)) != GH_OK ||
 	    (er = start(req, in->application_id, in->client_id, in->cookie,

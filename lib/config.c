@@ -59,6 +59,20 @@ static const struct key {
 	S(breached_password_url, "https://api.pwnedpasswords.com/range/"),
 	I(breached_password_timeout_ms, 100, 60000, 2000),
 	S(breached_password_on_error, "allow"),
+	S(public_url, "http://127.0.0.1:8080"),
+	S(app_name, "Gatehouse"),
+	S(mail_from, "Gatehouse <noreply@localhost>"),
+	S(smtp_url, ""),
+	S(smtp_username, ""),
+	S(smtp_password, ""),
+	I(smtp_starttls, 0, 1, 0),
+	I(smtp_timeout_ms, 100, 600000, 10000),
+	S(mail_dir, ""),
+	S(templates_dir, ""),
+	I(email_verification_ttl, 60, 30LL * 86400, 86400),
+	I(password_reset_ttl, 60, 86400, 3600),
+	S(verify_redirect_url, "/ui/verified"),
+	I(email_cooldown, 0, 86400, 60),
 #undef S
 #undef I
 #undef R
@@ -219,6 +233,11 @@ check(const struct gh_config *c, char *err, size_t errsz)
 		    "allow or refuse");
 		return GH_EINVAL;
 	}
+	if (strpbrk(c->mail_from, "\r\n") != NULL ||
+	    strpbrk(c->app_name, "\r\n") != NULL) {
+		snprintf(err, errsz, "mail_from and app_name must be one line");
+		return GH_EINVAL;
+	}
 	if (gh_ip_parse_cidrs(c->trusted_proxies, &cidrs) != GH_OK) {
 		snprintf(err, errsz, "trusted_proxies must be addresses or "
 		    "prefixes (10.0.0.0/8, ::1), at most %d",
@@ -296,6 +315,14 @@ gh_config_db_path(const struct gh_config *c)
 
 	return derived(c->db_path, c->data_dir, "gatehouse.db", buf,
 	    sizeof(buf));
+}
+
+const char *
+gh_config_mail_dir(const struct gh_config *c)
+{
+	static char	 buf[GH_CONFIG_PATH_MAX + 32];
+
+	return derived(c->mail_dir, c->data_dir, "mail", buf, sizeof(buf));
 }
 
 const char *

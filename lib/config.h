@@ -55,6 +55,21 @@ struct gh_config {
 	char		 breached_password_url[512];	/* + 5 hex digits */
 	int64_t		 breached_password_timeout_ms;
 	char		 breached_password_on_error[8];	/* allow | refuse */
+	/* Email (docs/email.md). */
+	char		 public_url[512];	/* links in emails start here */
+	char		 app_name[128];
+	char		 mail_from[320];	/* "Name <addr>" or "addr" */
+	char		 smtp_url[512];		/* "" = write .eml files */
+	char		 smtp_username[256];
+	char		 smtp_password[256];
+	int64_t		 smtp_starttls;		/* 1: smtp:// must upgrade */
+	int64_t		 smtp_timeout_ms;
+	char		 mail_dir[GH_CONFIG_PATH_MAX];	/* "" = data_dir/mail */
+	char		 templates_dir[GH_CONFIG_PATH_MAX]; /* "" = built-in */
+	int64_t		 email_verification_ttl;	/* seconds */
+	int64_t		 password_reset_ttl;
+	char		 verify_redirect_url[512];	/* after GET /verify */
+	int64_t		 email_cooldown;	/* seconds between emails to one address */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the
@@ -67,6 +82,7 @@ enum gh_err	 gh_config_load_from(struct gh_config *, const char *path,
 		    char *err, size_t errsz) GH_WUR;
 /* Resolved paths (derived from data_dir where left empty). */
 const char	*gh_config_db_path(const struct gh_config *);
+const char	*gh_config_mail_dir(const struct gh_config *);
 const char	*gh_config_secret_key_file(const struct gh_config *);
 
 #endif

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "cookie.h"
 #include "db.h"
+#include "email.h"
 #include "form.h"
 #include "http.h"
 #include "http_io.h"
@@ -540,6 +541,25 @@ gh_server_limit(struct gh_req *req, struct gh_res *res, const char *name,
 	return 0;
 }
 
+void
+gh_server_address_key(const struct gh_server *srv, const char *email,
+    char out[33])
+{
+	crypto_generichash_state	 h;
+	unsigned char			 mac[16];
+	char				 c;
+
+	crypto_generichash_init(&h, srv->secret, sizeof(srv->secret),
+	    sizeof(mac));
+	for (; *email != '\0'; email++) {
+		c = *email >= 'A' && *email <= 'Z' ?
+		    (char)(*email - 'A' + 'a') : *email;
+		crypto_generichash_update(&h, (const unsigned char *)&c, 1);
+	}
+	crypto_generichash_final(&h, mac, sizeof(mac));
+	sodium_bin2hex(out, 33, mac, sizeof(mac));
+}
+
 /* A route's limit: the configured rate and the name in its keys. */
 static const struct gh_rate *
 route_rate(const struct gh_config *c, enum gh_limit l, const char **name)
@@ -682,6 +702,26 @@ gh_server_handle(struct gh_server *srv, struct gh_io *io)
 	gh_http_req_free(&req);
 }
 
+/* How often a mailing program looks for messages that are due again. */
+#define MAIL_CHECK_MS	10000
+#define MAIL_BUDGET_MS	5000	/* the longest it delivers after one answer */
+
+/* After the answer is out (the client waits for none of it): messages
+ * this process queued, and now and then those left by failures. */
+static void
+deliver_mail(struct gh_server *srv)
+{
+	static double	 last;
+	double		 now = gh_clock_ms();
+
+	if (!(srv->app->flags & GH_APP_MAIL) ||
+	    (!gh_email_pending() && now - last < MAIL_CHECK_MS))
+		return;
+	last = now;
+	(void)gh_email_deliver_due(srv->db, &srv->cfg, 20, MAIL_BUDGET_MS,
+	    NULL);
+}
+
 /* Without a working set-up there is nothing to serve; as plain CGI the
  * client still gets a problem+json answer instead of a server error page. */
 static int
@@ -720,7 +760,10 @@ gh_serve(const struct gh_app *app)
 	if (FCGX_IsCGI()) {
 		io.fcgi = NULL;
 		gh_server_handle(&srv, &io);
+		/* The web server sends the answer once our output ends. */
 		fflush(stdout);
+		fclose(stdout);
+		deliver_mail(&srv);
 		gh_server_close(&srv);
 		return 0;
 	}
@@ -730,6 +773,7 @@ gh_serve(const struct gh_app *app)
 	while (FCGX_Accept_r(&r) >= 0) {
 		gh_server_handle(&srv, &io);
 		FCGX_Finish_r(&r);
+		deliver_mail(&srv);
 	}
 	gh_server_close(&srv);
 	return 0;

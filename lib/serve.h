@@ -27,6 +27,9 @@ enum gh_app_flags {
 	/* Checks passwords: prepare the decoy hash at start-up so the first
 	 * unknown account costs what every later one does. */
 	GH_APP_PASSWORDS = 1 << 0,
+	/* Sends email: after its responses it delivers what is due in the
+	 * outbox, at once when it queued something, else now and then. */
+	GH_APP_MAIL = 1 << 1,
 };
 
 struct gh_app {
@@ -88,6 +91,10 @@ struct gh_req;
 int		 gh_server_limit(struct gh_req *, struct gh_res *,
 		    const char *name, const struct gh_rate *,
 		    const char *subject) GH_WUR;
+/* The key of an email address in rate limits: a keyed BLAKE2b of the
+ * folded address, in hex, so the table names nobody. */
+void		 gh_server_address_key(const struct gh_server *,
+		    const char *email, char out[33]);
 /* The same count for callers that answer for themselves (the hosted
  * pages): GH_OK, GH_ELIMIT with *retry_after, or an error. */
 enum gh_err	 gh_server_take(struct gh_req *, const char *name,

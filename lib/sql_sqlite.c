@@ -187,4 +187,44 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_DEVICE_INSERT] =
 	    "INSERT INTO known_devices (hash, user_id, created_at, last_used_at)"
 	    " VALUES (?1, ?2, ?3, ?3)",
+	[GH_STMT_OUTBOX_INSERT] =
+	    "INSERT INTO outbox (id, to_addr, template, message, created_at,"
+	    " next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* ?1 now, ?2 until when the claim holds; the oldest due first */
+	[GH_STMT_OUTBOX_CLAIM] =
+	    "UPDATE outbox SET claimed_until = ?2, attempts = attempts + 1"
+	    " WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL"
+	    "  AND next_attempt_at <= ?1 AND claimed_until <= ?1"
+	    "  ORDER BY next_attempt_at LIMIT 1)"
+	    " RETURNING id, to_addr, message, attempts",
+	/* the message holds a live link: not kept once delivered */
+	[GH_STMT_OUTBOX_SENT] =
+	    "UPDATE outbox SET sent_at = ?2, message = '', claimed_until = 0,"
+	    " last_error = NULL WHERE id = ?1",
+	[GH_STMT_OUTBOX_RETRY] =
+	    "UPDATE outbox SET next_attempt_at = ?2, claimed_until = 0,"
+	    " last_error = ?3 WHERE id = ?1",
+	[GH_STMT_ONETIME_INSERT] =
+	    "INSERT INTO one_time_tokens (hash, purpose, application_id,"
+	    " user_id, email_id, email, data, created_at, expires_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* a newer token of the same purpose voids the older ones */
+	[GH_STMT_ONETIME_RETIRE] =
+	    "UPDATE one_time_tokens SET used_at = ?3"
+	    " WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
+	[GH_STMT_ONETIME_GET] =
+	    "SELECT hash, purpose, application_id, user_id, email_id, email,"
+	    " data, expires_at, used_at FROM one_time_tokens WHERE hash = ?1",
+	[GH_STMT_ONETIME_USE] =
+	    "UPDATE one_time_tokens SET used_at = ?2"
+	    " WHERE hash = ?1 AND used_at IS NULL",
+	/* ?2 NULL: the user's first email */
+	[GH_STMT_EMAIL_OF_USER] =
+	    "SELECT id, email, verified_at FROM emails"
+	    " WHERE user_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY id LIMIT 1",
+	[GH_STMT_EMAIL_VERIFY] =
+	    "UPDATE emails SET verified_at = ?2 WHERE id = ?1"
+	    " AND verified_at IS NULL",
+	[GH_STMT_USER_USERNAME] =
+	    "SELECT username FROM users WHERE id = ?1",
 };

@@ -444,3 +444,50 @@ out:
 	free(norm);
 	return er;
 }
+
+enum gh_err
+gh_store_email_of(struct gh_db *db, const char *user_id, const char *email_id,
+    char id[GH_ID_LEN + 1], char email[256], int *verified)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+
+	if ((st = gh_db_prepare(db, GH_STMT_EMAIL_OF_USER, "tt", user_id,
+	    email_id)) == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		gh_strlcpy(id, gh_stmt_col_text(st, 0), GH_ID_LEN + 1);
+		gh_strlcpy(email, gh_stmt_col_text(st, 1), 256);
+		*verified = !gh_stmt_col_is_null(st, 2);
+	}
+	gh_stmt_reset(st);
+	if (rc == GH_STEP_ROW)
+		return GH_OK;
+	return rc == GH_STEP_DONE ? GH_ENOTFOUND : GH_EDB;
+}
+
+enum gh_err
+gh_store_email_verify(struct gh_db *db, const char *email_id, int64_t now)
+{
+	struct gh_stmt	*st;
+
+	if ((st = gh_db_prepare(db, GH_STMT_EMAIL_VERIFY, "ti", email_id,
+	    now)) == NULL)
+		return GH_EDB;
+	return gh_stmt_exec(st);
+}
+
+void
+gh_store_username(struct gh_db *db, const char *user_id,
+    char out[GH_USERNAME_MAX + 1])
+{
+	struct gh_stmt	*st;
+
+	out[0] = '\0';
+	if ((st = gh_db_prepare(db, GH_STMT_USER_USERNAME, "t", user_id)) ==
+	    NULL)
+		return;
+	if (gh_stmt_step(st) == GH_STEP_ROW)
+		gh_strlcpy(out, gh_stmt_col_text(st, 0), GH_USERNAME_MAX + 1);
+	gh_stmt_reset(st);
+}

@@ -81,4 +81,16 @@ int		 gh_store_username_taken(struct gh_db *, const char *app_id,
 /* Lower-cases ASCII in place (the form unique keys are compared in). */
 void		 gh_store_fold(char *);
 
+/* An email of user_id (email_id NULL: the first): its id, address and
+ * whether it is verified. GH_ENOTFOUND when there is none. */
+enum gh_err	 gh_store_email_of(struct gh_db *, const char *user_id,
+		    const char *email_id, char id[GH_ID_LEN + 1],
+		    char email[256], int *verified) GH_WUR;
+/* Marks an email verified (once; later calls change nothing). */
+enum gh_err	 gh_store_email_verify(struct gh_db *, const char *email_id,
+		    int64_t now) GH_WUR;
+/* The user's username, or "" when unknown. */
+void		 gh_store_username(struct gh_db *, const char *user_id,
+		    char out[GH_USERNAME_MAX + 1]);
+
 #endif

@@ -11,5 +11,11 @@ enum gh_err	auth_sign_out(struct gh_req *, struct gh_res *);
 enum gh_err	auth_csrf_token(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_patch(struct gh_req *, struct gh_res *);
+/* email_flows.c */
+enum gh_err	auth_send_verification(struct gh_req *, struct gh_res *);
+enum gh_err	auth_verify_get(struct gh_req *, struct gh_res *);
+enum gh_err	auth_verify_post(struct gh_req *, struct gh_res *);
+enum gh_err	auth_send_reset(struct gh_req *, struct gh_res *);
+enum gh_err	auth_reset_password(struct gh_req *, struct gh_res *);
 
 #endif

@@ -15,11 +15,21 @@ static const struct gh_route routes[] = {
 	    GH_ROUTE_AUTH | GH_ROUTE_READ, GH_LIMIT_API },
 	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON,
 	    GH_LIMIT_API },
+	{ "POST", "/send-email-verification", auth_send_verification,
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL,
+	    GH_LIMIT_EMAIL },
+	{ "GET", "/verify", auth_verify_get, 0, GH_LIMIT_CREDENTIAL },
+	{ "POST", "/verify", auth_verify_post, GH_ROUTE_JSON,
+	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/send-password-reset", auth_send_reset, GH_ROUTE_JSON,
+	    GH_LIMIT_EMAIL },
+	{ "POST", "/reset-password", auth_reset_password, GH_ROUTE_JSON,
+	    GH_LIMIT_CREDENTIAL },
 };
 
 static const struct gh_app app = {
 	"auth", "/v1/auth", routes, sizeof(routes) / sizeof(routes[0]),
-	GH_APP_PASSWORDS
+	GH_APP_PASSWORDS | GH_APP_MAIL
 };
 
 int

@@ -592,7 +592,7 @@ static const struct gh_route routes[] = {
 
 static const struct gh_app app = {
 	"ui", "/ui", routes, sizeof(routes) / sizeof(routes[0]),
-	GH_APP_PASSWORDS
+	GH_APP_PASSWORDS | GH_APP_MAIL
 };
 
 int

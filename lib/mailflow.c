@@ -1,0 +1,79 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "clock.h"
+#include "email.h"
+#include "http.h"
+#include "mailflow.h"
+#include "onetime.h"
+#include "serve.h"
+#include "str.h"
+
+/* Issues the token and queues template with {{link}} = base + path +
+ * "?token=" + token, {{email}}, {{hours}} and {{minutes}}. */
+static enum gh_err
+send_with_token(struct gh_req *req, const char *purpose,
+    const struct gh_onetime *t, int64_t ttl, const char *path,
+    const char *template)
+{
+	const struct gh_config	*cfg = &req->srv->cfg;
+	char			 tok[GH_OPAQUE_LEN + 1], link[1024];
+	char			 hours[24], minutes[24];
+	struct gh_email_var	 vars[4];
+	enum gh_err		 er;
+
+	if ((er = gh_onetime_issue(req->srv->db, purpose, t, gh_clock_now(),
+	    ttl, tok)) != GH_OK)
+		goto out;
+	snprintf(link, sizeof(link), "%s%s?token=%s", cfg->public_url, path,
+	    tok);
+	snprintf(hours, sizeof(hours), "%lld", (long long)(ttl / 3600));
+	snprintf(minutes, sizeof(minutes), "%lld", (long long)(ttl / 60));
+	vars[0] = (struct gh_email_var){ "link", link };
+	vars[1] = (struct gh_email_var){ "email", t->email };
+	vars[2] = (struct gh_email_var){ "hours", hours };
+	vars[3] = (struct gh_email_var){ "minutes", minutes };
+	er = gh_email_enqueue(req->srv->db, cfg, t->email, template, vars, 4);
+out:
+	sodium_memzero(tok, sizeof(tok));
+	sodium_memzero(link, sizeof(link));
+	return er;
+}
+
+static void
+fill(struct gh_onetime *t, const char *app_id, const char *user_id,
+    const char *email_id, const char *email)
+{
+	memset(t, 0, sizeof(*t));
+	gh_strlcpy(t->application_id, app_id, sizeof(t->application_id));
+	gh_strlcpy(t->user_id, user_id, sizeof(t->user_id));
+	if (email_id != NULL)
+		gh_strlcpy(t->email_id, email_id, sizeof(t->email_id));
+	gh_strlcpy(t->email, email, sizeof(t->email));
+}
+
+enum gh_err
+gh_mailflow_verification(struct gh_req *req, const char *app_id,
+    const char *user_id, const char *email_id, const char *email)
+{
+	struct gh_onetime	 t;
+
+	fill(&t, app_id, user_id, email_id, email);
+	return send_with_token(req, "verify_email", &t,
+	    req->srv->cfg.email_verification_ttl, "/v1/auth/verify",
+	    "verify_email");
+}
+
+enum gh_err
+gh_mailflow_reset(struct gh_req *req, const char *app_id,
+    const char *user_id, const char *email)
+{
+	struct gh_onetime	 t;
+
+	fill(&t, app_id, user_id, NULL, email);
+	return send_with_token(req, "reset_password", &t,
+	    req->srv->cfg.password_reset_ttl, "/ui/reset-password",
+	    "reset_password");
+}

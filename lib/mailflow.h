@@ -1,0 +1,23 @@
+/*
+ * The emails of the account flows (docs/email.md): each makes its one-time
+ * token and queues its message inside the caller's transaction, so the
+ * message exists exactly when the action committed.
+ */
+#ifndef GH_MAILFLOW_H
+#define GH_MAILFLOW_H
+
+#include "err.h"
+
+struct gh_req;
+
+/* "Confirm your email": a verify_email token for email_id, linked to
+ * public_url/v1/auth/verify. */
+enum gh_err	 gh_mailflow_verification(struct gh_req *, const char *app_id,
+		    const char *user_id, const char *email_id,
+		    const char *email) GH_WUR;
+/* "Reset your password": a reset_password token, linked to the hosted
+ * page public_url/ui/reset-password. */
+enum gh_err	 gh_mailflow_reset(struct gh_req *, const char *app_id,
+		    const char *user_id, const char *email) GH_WUR;
+
+#endif
