@@ -177,11 +177,11 @@ def wait_ok(proc, name, url, timeout, log_text):
 
 
 @contextlib.contextmanager
-def running_server(root, settings=None, auth_procs=None):
+def running_server(root, settings=None, auth_procs=None, port=None):
     """A started Server (lighttpd) for the duration of the block; a server
     that does not start fails the test with its log."""
     require_build(root)
-    srv = Server(root, settings=settings, auth_procs=auth_procs)
+    srv = Server(root, settings=settings, auth_procs=auth_procs, port=port)
     try:
         srv.start()
     except Exception as e:
