@@ -8,6 +8,8 @@
 #include "device.h"
 #include "log.h"
 #include "mailflow.h"
+#include "onetime.h"
+#include "store_admin.h"
 #include "http.h"
 #include "serve.h"
 #include "store_user.h"
@@ -190,5 +192,82 @@ out:
 		gh_signed_in_free(out);
 		out->retry_after = wait;
 	}
+	return er;
+}
+
+enum gh_err
+gh_account_request_reset(struct gh_req *req, const char *app_id,
+    const char *email)
+{
+	struct gh_db	*db = req->srv->db;
+	struct gh_login	 login;
+	int		 known;
+	enum gh_err	 er;
+
+	er = gh_store_user_login(db, app_id, "email", email, &login);
+	if (er != GH_OK && er != GH_ENOTFOUND)
+		goto out;
+	known = er == GH_OK && login.active;
+	/* Relaxed: a request lost to a power cut is asked again, and a
+	 * durable commit would take an fsync longer than the rollback of an
+	 * unknown address. */
+	if ((er = gh_db_begin(db, GH_DB_RELAXED)) != GH_OK)
+		goto out;
+	if ((er = gh_mailflow_reset(req, app_id, known ? login.user_id : "",
+	    email)) != GH_OK || (known && (er = gh_audit(req,
+	    "password_reset_requested", app_id, login.user_id, NULL)) !=
+	    GH_OK) || (known && (er = gh_db_commit(db)) != GH_OK) || !known)
+		gh_db_rollback(db);
+out:
+	sodium_memzero(&login, sizeof(login));
+	return er;
+}
+
+enum gh_err
+gh_account_reset_password(struct gh_req *req, const char *token,
+    size_t token_len, const char *pw, size_t len, enum gh_policy *verdict)
+{
+	struct gh_server	*srv = req->srv;
+	struct gh_onetime	 t;
+	unsigned char		 key[GH_BACKOFF_KEY_BYTES];
+	char			 hash[GH_PASSWORD_HASH_MAX];
+	char			 username[GH_USERNAME_MAX + 1];
+	int64_t			 revoked;
+	enum gh_err		 er;
+
+	*verdict = GH_POLICY_OK;
+	hash[0] = '\0';
+	memset(key, 0, sizeof(key));
+	/* Looked at first without using it: a refused password keeps the
+	 * link working. */
+	if ((er = gh_onetime_use(srv->db, "reset_password", token, token_len,
+	    gh_clock_now(), 0, &t)) != GH_OK)
+		return er;
+	if (t.user_id[0] == '\0')
+		return GH_ENOTFOUND;
+	gh_store_username(srv->db, t.user_id, username);
+	if ((*verdict = gh_policy_password(&srv->cfg, pw, len, t.email,
+	    username)) != GH_POLICY_OK)
+		return GH_EINVAL;
+	if ((er = gh_password_hash(&srv->pw, pw, len, hash)) != GH_OK)
+		goto out;
+	gh_backoff_key(srv->secret, t.application_id, "email", t.email, key);
+	if ((er = gh_db_begin(srv->db, GH_DB_DURABLE)) != GH_OK)
+		goto out;
+	/* A new password ends every session and forgets the failed sign-ins
+	 * that may have locked the address. */
+	if ((er = gh_onetime_use(srv->db, "reset_password", token, token_len,
+	    gh_clock_now(), 1, &t)) != GH_OK ||
+	    (er = gh_store_password_set(srv->db, t.user_id, hash)) != GH_OK ||
+	    (er = gh_store_admin_revoke_sessions(srv->db, t.user_id,
+	    "password_reset", &revoked)) != GH_OK ||
+	    (er = gh_backoff_clear(srv->db, key)) != GH_OK ||
+	    (er = gh_audit(req, "password_reset", t.application_id,
+	    t.user_id, NULL)) != GH_OK ||
+	    (er = gh_db_commit(srv->db)) != GH_OK)
+		gh_db_rollback(srv->db);
+out:
+	sodium_memzero(hash, sizeof(hash));
+	sodium_memzero(key, sizeof(key));
 	return er;
 }

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "id.h"
+#include "policy.h"
 #include "session.h"
 
 struct gh_req;
@@ -57,6 +58,20 @@ enum gh_err	 gh_account_sign_in(struct gh_req *,
 enum gh_err	 gh_account_sign_up(struct gh_req *,
 		    const struct gh_new_account *, struct gh_signed_in *,
 		    const char **code) GH_WUR;
+/* A password reset asked for email: a known, active account gets the
+ * email; any other address does the same work, rolled back, so neither
+ * the answer nor its time tells them apart. GH_OK either way. */
+enum gh_err	 gh_account_request_reset(struct gh_req *, const char *app_id,
+		    const char *email) GH_WUR;
+/*
+ * A new password by a reset token: GH_OK (sessions revoked, sign-in lock
+ * forgotten, token used); GH_ENOTFOUND for a token that is not a live
+ * reset token; GH_EAUTH when it expired; GH_EINVAL when the policy
+ * refused the password (*verdict says why; the token stays usable).
+ */
+enum gh_err	 gh_account_reset_password(struct gh_req *, const char *token,
+		    size_t token_len, const char *password, size_t len,
+		    enum gh_policy *verdict) GH_WUR;
 void		 gh_signed_in_free(struct gh_signed_in *);
 
 #endif

@@ -563,6 +563,25 @@ gh_server_address_key(const struct gh_server *srv, const char *email,
 	sodium_bin2hex(out, 33, mac, sizeof(mac));
 }
 
+enum gh_err
+gh_server_address_take(struct gh_req *req, const char *email,
+    int64_t *retry_after)
+{
+	const struct gh_config	*cfg = &req->srv->cfg;
+	struct gh_rate		 cooldown = { cfg->email_cooldown > 0, 1 };
+	char			 key[33];
+	enum gh_err		 er;
+
+	if (cfg->email_cooldown > 0)
+		cooldown.period = cfg->email_cooldown;
+	gh_server_address_key(req->srv, email, key);
+	if ((er = gh_server_take(req, "email_address",
+	    &cfg->rate_limit_email_address, key, retry_after)) != GH_OK)
+		return er;
+	return gh_server_take(req, "email_cooldown", &cooldown, key,
+	    retry_after);
+}
+
 /* A route's limit: the configured rate and the name in its keys. */
 static const struct gh_rate *
 route_rate(const struct gh_config *c, enum gh_limit l, const char **name)

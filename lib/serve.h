@@ -95,6 +95,11 @@ int		 gh_server_limit(struct gh_req *, struct gh_res *,
  * folded address, in hex, so the table names nobody. */
 void		 gh_server_address_key(const struct gh_server *,
 		    const char *email, char out[33]);
+/* Per-address limits of every route that mails someone (known address
+ * or not): rate_limit_email_address, and email_cooldown between two.
+ * GH_OK, GH_ELIMIT with *retry_after, or an error. */
+enum gh_err	 gh_server_address_take(struct gh_req *, const char *email,
+		    int64_t *retry_after) GH_WUR;
 /* The same count for callers that answer for themselves (the hosted
  * pages): GH_OK, GH_ELIMIT with *retry_after, or an error. */
 enum gh_err	 gh_server_take(struct gh_req *, const char *name,

@@ -5,43 +5,39 @@
 
 #include <sodium.h>
 
+#include "account.h"
 #include "audit.h"
-#include "backoff.h"
 #include "clock.h"
 #include "db.h"
-#include "email.h"
 #include "handlers.h"
 #include "http.h"
 #include "json.h"
 #include "mailflow.h"
 #include "onetime.h"
-#include "password.h"
 #include "policy.h"
 #include "problem.h"
 #include "serve.h"
-#include "store_admin.h"
 #include "store_user.h"
 
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 #define F_TOKEN { "token", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET, 1, \
 	512, NULL, NULL }
 
-/* Per-address limits of every route that mails someone: so many an hour,
- * and a cooldown between two. Keyed by a hash of the address, known or
- * not. 1 to go on; 0 when res holds the 429. */
+/* Per-address limits (gh_server_address_take): 1 to go on; 0 when res
+ * holds the 429. */
 static int
 address_limits(struct gh_req *req, struct gh_res *res, const char *email)
 {
-	const struct gh_config	*cfg = &req->srv->cfg;
-	struct gh_rate		 cooldown = { cfg->email_cooldown > 0, 1 };
-	char			 key[33];
+	int64_t		 retry_after;
+	enum gh_err	 er;
 
-	if (cfg->email_cooldown > 0)
-		cooldown.period = cfg->email_cooldown;
-	gh_server_address_key(req->srv, email, key);
-	return gh_server_limit(req, res, "email_address",
-	    &cfg->rate_limit_email_address, key) &&
-	    gh_server_limit(req, res, "email_cooldown", &cooldown, key);
+	if ((er = gh_server_address_take(req, email, &retry_after)) == GH_OK)
+		return 1;
+	if (er == GH_ELIMIT)
+		gh_server_too_many(res, retry_after);
+	else
+		gh_problem(res, 500, "internal_error", NULL);
+	return 0;
 }
 
 static void
@@ -168,12 +164,8 @@ auth_verify_post(struct gh_req *req, struct gh_res *res)
 	return er;
 }
 
-/*
- * 204 for every address. A known, active account gets a reset email; for
- * any other address the same work is done (token, rendering, the outbox
- * insert) and rolled back, so the answer takes as long
- * (tests/e2e/test_email.py measures it).
- */
+/* 204 for every address (gh_account_request_reset: the same work and
+ * time, known account or not). */
 enum gh_err
 auth_send_reset(struct gh_req *req, struct gh_res *res)
 {
@@ -184,16 +176,13 @@ auth_send_reset(struct gh_req *req, struct gh_res *res)
 		    "client id" },
 	};
 	struct gh_json_value	 v[NFIELDS(fields)];
-	struct gh_db		*db = req->srv->db;
-	struct gh_login		 login;
 	char			 app_id[GH_ID_LEN + 1];
-	int			 known;
 	enum gh_err		 er;
 
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
-	er = gh_store_app_by_client(db, v[1].present ? v[1].s : "default",
-	    app_id);
+	er = gh_store_app_by_client(req->srv->db, v[1].present ? v[1].s :
+	    "default", app_id);
 	if (er == GH_ENOTFOUND) {
 		gh_problem(res, 400, "validation_failed", "client_id names no "
 		    "application");
@@ -201,29 +190,8 @@ auth_send_reset(struct gh_req *req, struct gh_res *res)
 	}
 	if (er != GH_OK || !address_limits(req, res, v[0].s))
 		return er;
-	er = gh_store_user_login(db, app_id, "email", v[0].s, &login);
-	if (er != GH_OK && er != GH_ENOTFOUND)
-		goto out;
-	known = er == GH_OK && login.active;
-	/* Relaxed: a request lost to a power cut is asked again, and a
-	 * durable commit would take an fsync longer than the rollback of an
-	 * unknown address. */
-	if ((er = gh_db_begin(db, GH_DB_RELAXED)) != GH_OK)
-		goto out;
-	if ((er = gh_mailflow_reset(req, app_id, known ? login.user_id : "",
-	    v[0].s)) != GH_OK || (known && (er = gh_audit(req,
-	    "password_reset_requested", app_id, login.user_id, NULL)) != GH_OK))
-		goto rollback;
-	if (known && (er = gh_db_commit(db)) != GH_OK)
-		goto rollback;
-	if (!known)
-		gh_db_rollback(db);
-	gh_res_empty(res, 204);
-	goto out;
-rollback:
-	gh_db_rollback(db);
-out:
-	sodium_memzero(&login, sizeof(login));
+	if ((er = gh_account_request_reset(req, app_id, v[0].s)) == GH_OK)
+		gh_res_empty(res, 204);
 	return er;
 }
 
@@ -236,81 +204,37 @@ auth_reset_password(struct gh_req *req, struct gh_res *res)
 		    8, 128, gh_check_password, "password" },
 	};
 	struct gh_json_value	 v[NFIELDS(fields)];
-	struct gh_server	*srv = req->srv;
-	struct gh_onetime	 t;
-	unsigned char		 key[GH_BACKOFF_KEY_BYTES];
-	char			 hash[GH_PASSWORD_HASH_MAX], expected[96];
-	char			 username[GH_USERNAME_MAX + 1];
+	struct gh_problem	 p = { NULL };
+	char			 expected[96];
 	const char		*type;
 	enum gh_policy		 verdict;
-	int64_t			 revoked;
 	enum gh_err		 er;
 
-	fields[1].min = srv->cfg.password_min_length;
-	fields[1].max = srv->cfg.password_max_length;
+	fields[1].min = req->srv->cfg.password_min_length;
+	fields[1].max = req->srv->cfg.password_max_length;
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
-	hash[0] = '\0';
-	/* Looked at first without using it: a refused password keeps the
-	 * link working. */
-	er = gh_onetime_use(srv->db, "reset_password", v[0].s, v[0].len,
-	    gh_clock_now(), 0, &t);
-	if (er == GH_ENOTFOUND || er == GH_EAUTH || (er == GH_OK &&
-	    t.user_id[0] == '\0')) {
-		token_problem(res, er == GH_EAUTH ? er : GH_ENOTFOUND);
+	er = gh_account_reset_password(req, v[0].s, v[0].len, v[1].s, v[1].len,
+	    &verdict);
+	if (er == GH_ENOTFOUND || er == GH_EAUTH) {
+		token_problem(res, er);
 		return GH_OK;
 	}
-	if (er != GH_OK)
-		return er;
-	gh_store_username(srv->db, t.user_id, username);
-	verdict = gh_policy_password(&srv->cfg, v[1].s, v[1].len, t.email,
-	    username);
-	if (verdict == GH_POLICY_UNCHECKED) {
+	if (er == GH_EINVAL && verdict == GH_POLICY_UNCHECKED) {
 		gh_problem(res, 503, "password_check_unavailable", "the "
 		    "password could not be checked against known breaches; "
 		    "try again later");
 		return GH_OK;
 	}
-	if (verdict != GH_POLICY_OK) {
-		struct gh_problem	 p = { NULL };
-
-		type = gh_policy_param(&srv->cfg, verdict, expected,
+	if (er == GH_EINVAL) {
+		type = gh_policy_param(&req->srv->cfg, verdict, expected,
 		    sizeof(expected));
 		gh_problem_param(&p, "body", "new_password", type, expected,
 		    NULL);
 		gh_problem_send_invalid(&p, res);
 		return GH_OK;
 	}
-	if ((er = gh_password_hash(&srv->pw, v[1].s, v[1].len, hash)) !=
-	    GH_OK)
-		goto out;
-	gh_backoff_key(srv->secret, t.application_id, "email", t.email, key);
-	if ((er = gh_db_begin(srv->db, GH_DB_DURABLE)) != GH_OK)
-		goto out;
-	er = gh_onetime_use(srv->db, "reset_password", v[0].s, v[0].len,
-	    gh_clock_now(), 1, &t);
-	if (er == GH_ENOTFOUND || er == GH_EAUTH) {	/* used meanwhile */
-		gh_db_rollback(srv->db);
-		token_problem(res, er);
-		er = GH_OK;
-		goto out;
-	}
-	/* A new password ends every session and forgets the failed
-	 * sign-ins that may have locked the address. */
-	if (er != GH_OK ||
-	    (er = gh_store_password_set(srv->db, t.user_id, hash)) != GH_OK ||
-	    (er = gh_store_admin_revoke_sessions(srv->db, t.user_id,
-	    "password_reset", &revoked)) != GH_OK ||
-	    (er = gh_backoff_clear(srv->db, key)) != GH_OK ||
-	    (er = gh_audit(req, "password_reset", t.application_id,
-	    t.user_id, NULL)) != GH_OK ||
-	    (er = gh_db_commit(srv->db)) != GH_OK) {
-		gh_db_rollback(srv->db);
-		goto out;
-	}
-	gh_res_empty(res, 204);
-out:
-	sodium_memzero(hash, sizeof(hash));
-	sodium_memzero(key, sizeof(key));
+	if (er == GH_OK)
+		gh_res_empty(res, 204);
 	return er;
 }
