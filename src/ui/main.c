@@ -27,6 +27,8 @@ struct view {
 	const char	*email;
 	const char	*display_name;
 	const char	*return_to;	/* already checked local */
+	const char	*token;		/* a reset link's token */
+	const char	*notice;	/* shown in a role="status" box */
 };
 
 static void
@@ -67,6 +69,11 @@ head(FILE *f, const char *title)
 static void
 alert(FILE *f, const struct view *v)
 {
+	if (v->notice != NULL) {
+		fputs("<p role=\"status\" id=\"notice\">", f);
+		put_escaped(f, v->notice);
+		fputs("</p>\n", f);
+	}
 	if (v->error == NULL)
 		return;
 	fputs("<p class=\"alert\" role=\"alert\" id=\"error\">", f);
@@ -150,6 +157,7 @@ sign_in_form(FILE *f, const struct view *v)
 	email_and_password(f, v, "current-password");
 	fputs("<button type=\"submit\">Sign in</button>\n</form>\n", f);
 	link_with_return(f, "/ui/sign-up", "New here? Create an account", v);
+	fputs("<p><a href=\"/ui/forgot\">Forgot your password?</a></p>\n", f);
 }
 
 static void
@@ -173,8 +181,58 @@ struct page {
 	void		(*form)(FILE *, const struct view *);
 };
 
+static void
+forgot_form(FILE *f, const struct view *v)
+{
+	if (v->notice != NULL) {	/* sent: nothing more to ask */
+		fputs("<p><a href=\"/ui/sign-in\">Back to sign-in</a></p>\n", f);
+		return;
+	}
+	fputs("<p>Enter the email address of your account. We will send you "
+	    "a link to choose a new password.</p>\n"
+	    "<form method=\"post\" action=\"/ui/forgot\">\n"
+	    "<label for=\"email\">Email</label>\n<input id=\"email\" "
+	    "name=\"email\" type=\"email\" autocomplete=\"email\" required "
+	    "autofocus value=\"", f);
+	put_escaped(f, v->email);
+	fputs("\">\n<button type=\"submit\">Send the link</button>\n</form>\n"
+	    "<p><a href=\"/ui/sign-in\">Back to sign-in</a></p>\n", f);
+}
+
+static void
+reset_form(FILE *f, const struct view *v)
+{
+	if (v->token == NULL) {		/* done, or a dead link */
+		fputs(v->notice != NULL ?
+		    "<p><a href=\"/ui/sign-in\">Sign in</a></p>\n" :
+		    "<p><a href=\"/ui/forgot\">Ask for a new link</a></p>\n", f);
+		return;
+	}
+	fputs("<form method=\"post\" action=\"/ui/reset-password\">\n"
+	    "<input type=\"hidden\" name=\"token\" value=\"", f);
+	put_escaped(f, v->token);
+	fputs("\">\n<label for=\"password\">New password</label>\n<input "
+	    "id=\"password\" name=\"password\" type=\"password\" "
+	    "autocomplete=\"new-password\" required minlength=\"8\" "
+	    "maxlength=\"1024\" autofocus", f);
+	if (v->error != NULL)
+		fputs(" aria-describedby=\"error\"", f);
+	fputs(">\n<p>Choosing a new password signs you out everywhere.</p>\n"
+	    "<button type=\"submit\">Change password</button>\n</form>\n", f);
+}
+
+static void
+nothing_more(FILE *f, const struct view *v)
+{
+	(void)v;
+	fputs("<p><a href=\"/ui/me\">Your account</a></p>\n", f);
+}
+
 static const struct page sign_in = { "Sign in", sign_in_form };
 static const struct page sign_up = { "Create an account", sign_up_form };
+static const struct page forgot = { "Forgot your password", forgot_form };
+static const struct page reset = { "Choose a new password", reset_form };
+static const struct page verified = { "Email address", nothing_more };
 
 static enum gh_err
 render(struct gh_res *res, int status, const struct page *pg,
@@ -219,7 +277,7 @@ return_to(const struct gh_req *req)
 static enum gh_err
 show(struct gh_req *req, struct gh_res *res, const struct page *pg)
 {
-	struct view	 v = { NULL, NULL, NULL, NULL };
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
 	char		*back = return_to(req);
 	enum gh_err	 er;
 
@@ -249,17 +307,14 @@ same_site(struct gh_req *req)
 	return gh_origin_ok(req, &req->srv->cfg);
 }
 
-/* The API's password policy (lib/policy.h), in words: NULL when the
- * password may be used; *status is the answer's status otherwise. */
+/* A refusal of the password policy (lib/policy.h) in words; *status is
+ * the answer's status. */
 static const char *
-password_refused(struct gh_req *req, const char *pw, const char *email,
-    char *buf, size_t len, int *status)
+policy_words(const struct gh_config *cfg, enum gh_policy verdict, char *buf,
+    size_t len, int *status)
 {
-	const struct gh_config	*cfg = &req->srv->cfg;
-
 	*status = 400;
-	switch (gh_policy_password(cfg, pw != NULL ? pw : "",
-	    pw != NULL ? strlen(pw) : 0, email, NULL)) {
+	switch (verdict) {
 	case GH_POLICY_OK:
 		return NULL;
 	case GH_POLICY_LENGTH:
@@ -269,7 +324,7 @@ password_refused(struct gh_req *req, const char *pw, const char *email,
 		return buf;
 	case GH_POLICY_IDENTIFIER:
 		return "Choose a password that does not contain your email "
-		    "address.";
+		    "address or username.";
 	case GH_POLICY_BREACHED:
 		return "This password has appeared in a data breach, so others "
 		    "may try it. Choose another one.";
@@ -279,6 +334,17 @@ password_refused(struct gh_req *req, const char *pw, const char *email,
 	*status = 503;
 	return "We could not check your password just now. Try again in a "
 	    "minute.";
+}
+
+/* The API's password policy for a new account, in words: NULL when the
+ * password may be used. */
+static const char *
+password_refused(struct gh_req *req, const char *pw, const char *email,
+    char *buf, size_t len, int *status)
+{
+	return policy_words(&req->srv->cfg, gh_policy_password(&req->srv->cfg,
+	    pw != NULL ? pw : "", pw != NULL ? strlen(pw) : 0, email, NULL),
+	    buf, len, status);
 }
 
 struct form {
@@ -363,7 +429,7 @@ static enum gh_err
 post_sign_in(struct gh_req *req, struct gh_res *res)
 {
 	struct form		 fm;
-	struct view		 v = { NULL, NULL, NULL, NULL };
+	struct view		 v = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct gh_credentials	 cr;
 	struct gh_signed_in	 in;
 	char			 app_id[GH_ID_LEN + 1], msg[128];
@@ -425,7 +491,7 @@ static enum gh_err
 post_sign_up(struct gh_req *req, struct gh_res *res)
 {
 	struct form		 fm;
-	struct view		 v = { NULL, NULL, NULL, NULL };
+	struct view		 v = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct gh_new_account	 na;
 	struct gh_signed_in	 in;
 	char			 app_id[GH_ID_LEN + 1], msg[128];
@@ -579,6 +645,146 @@ post_sign_out(struct gh_req *req, struct gh_res *res)
 	return gh_cookie_clear(res, &req->srv->cfg);
 }
 
+/* Where GET /v1/auth/verify sends the browser (verify_redirect_url). */
+static enum gh_err
+get_verified(struct gh_req *req, struct gh_res *res)
+{
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	char		*status = gh_req_query(req, "status");
+	enum gh_err	 er;
+
+	if (status != NULL && strcmp(status, "verified") == 0)
+		v.notice = "Your email address is confirmed. Thank you.";
+	else if (status != NULL && strcmp(status, "expired") == 0)
+		v.error = "This link has expired. Sign in and ask for a new "
+		    "one from your account page.";
+	else
+		v.error = "This link is not valid or was already used.";
+	er = render(res, 200, &verified, &v);
+	free(status);
+	return er;
+}
+
+static enum gh_err
+get_forgot(struct gh_req *req, struct gh_res *res)
+{
+	return show(req, res, &forgot);
+}
+
+/* The same page for every address: whether it has an account is not
+ * said (gh_account_request_reset does the same work either way). */
+static enum gh_err
+post_forgot(struct gh_req *req, struct gh_res *res)
+{
+	struct form	 fm;
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	char		 app_id[GH_ID_LEN + 1], msg[160];
+	int64_t		 retry_after;
+	int		 status = 400;
+	enum gh_err	 er;
+
+	form_read(req, &fm);
+	v.email = fm.email;
+	if (!page_limit(req, res, "email", &req->srv->cfg.rate_limit_email,
+	    &forgot, &v, msg, sizeof(msg), &er))
+		goto out;
+	if (!same_site(req)) {
+		v.error = "This form was sent from another site. Ask here.";
+		status = 403;
+	} else if (fm.email == NULL || !gh_check_email(fm.email,
+	    strlen(fm.email)))
+		v.error = "Enter your email address, like name@example.com.";
+	if (v.error != NULL) {
+		er = render(res, status, &forgot, &v);
+		goto out;
+	}
+	if ((er = gh_server_address_take(req, fm.email, &retry_after)) ==
+	    GH_ELIMIT) {
+		wait_words(msg, sizeof(msg), "We just sent a link to this "
+		    "address.", retry_after);
+		v.error = msg;
+		if ((er = render(res, 429, &forgot, &v)) == GH_OK)
+			er = gh_res_header(res, "Retry-After", "%lld",
+			    (long long)retry_after);
+		goto out;
+	}
+	if (er != GH_OK || (er = gh_store_app_by_client(req->srv->db,
+	    "default", app_id)) != GH_OK ||
+	    (er = gh_account_request_reset(req, app_id, fm.email)) != GH_OK)
+		goto out;
+	v.notice = "If an account uses this address, we sent it a link to "
+	    "choose a new password. Check your email.";
+	er = render(res, 200, &forgot, &v);
+out:
+	form_free(&fm);
+	return er;
+}
+
+static enum gh_err
+get_reset(struct gh_req *req, struct gh_res *res)
+{
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	char		*token = gh_req_query(req, "token");
+	enum gh_err	 er;
+
+	v.token = token;
+	if (token == NULL)
+		v.error = "This link is not complete. Ask for a new one.";
+	er = render(res, token != NULL ? 200 : 400, &reset, &v);
+	if (token != NULL)
+		sodium_memzero(token, strlen(token));
+	free(token);
+	return er;
+}
+
+static enum gh_err
+post_reset(struct gh_req *req, struct gh_res *res)
+{
+	struct form	 fm;
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	char		*token, msg[160];
+	enum gh_policy	 verdict;
+	int		 status = 200;
+	enum gh_err	 er;
+
+	form_read(req, &fm);
+	token = gh_form_value(req->body, req->body_len, "token");
+	if (!page_limit(req, res, "credential",
+	    &req->srv->cfg.rate_limit_credential, &reset, &v, msg,
+	    sizeof(msg), &er))
+		goto out;
+	v.token = token;
+	if (!same_site(req)) {
+		v.error = "This form was sent from another site. Open the link "
+		    "from your email again.";
+		er = render(res, 403, &reset, &v);
+		goto out;
+	}
+	er = token == NULL ? GH_ENOTFOUND : gh_account_reset_password(req,
+	    token, strlen(token), fm.password != NULL ? fm.password : "",
+	    fm.password != NULL ? strlen(fm.password) : 0, &verdict);
+	if (er == GH_OK) {
+		v.token = NULL;
+		v.notice = "Your password is changed, and you are signed out "
+		    "everywhere. Sign in with the new one.";
+	} else if (er == GH_ENOTFOUND || er == GH_EAUTH) {
+		v.token = NULL;
+		v.error = "This link has expired or was already used.";
+		status = 400;
+	} else if (er == GH_EINVAL)
+		v.error = policy_words(&req->srv->cfg, verdict, msg,
+		    sizeof(msg), &status);
+	else
+		goto out;
+	er = render(res, status, &reset, &v);
+out:
+	if (token != NULL)
+		sodium_memzero(token, strlen(token));
+	free(token);
+	form_free(&fm);
+	return er;
+}
+
 static const struct gh_route routes[] = {
 	{ "GET", "/sign-in", get_sign_in, 0, GH_LIMIT_API },
 	/* The forms count against sign_in and sign_up themselves, to answer
@@ -588,6 +794,11 @@ static const struct gh_route routes[] = {
 	{ "POST", "/sign-up", post_sign_up, GH_ROUTE_FORM, GH_LIMIT_NONE },
 	{ "GET", "/me", get_me, GH_ROUTE_READ, GH_LIMIT_API },
 	{ "POST", "/sign-out", post_sign_out, GH_ROUTE_FORM, GH_LIMIT_API },
+	{ "GET", "/verified", get_verified, 0, GH_LIMIT_API },
+	{ "GET", "/forgot", get_forgot, 0, GH_LIMIT_API },
+	{ "POST", "/forgot", post_forgot, GH_ROUTE_FORM, GH_LIMIT_NONE },
+	{ "GET", "/reset-password", get_reset, 0, GH_LIMIT_API },
+	{ "POST", "/reset-password", post_reset, GH_ROUTE_FORM, GH_LIMIT_NONE },
 };
 
 static const struct gh_app app = {

@@ -415,3 +415,74 @@ def test_cooldown_per_address(root, smtp):
                           json={"email": unique_email("cool")},
                           timeout=TIMEOUT)
         assert r.status_code == 204
+
+
+# -- the hosted pages the links land on -------------------------------------
+
+def page_post(srv, path, data):
+    return requests.post(srv.base_url + path, data=data, timeout=TIMEOUT,
+                         headers={"Origin": srv.base_url},
+                         allow_redirects=False)
+
+
+def test_forgot_and_reset_pages(srv, smtp):
+    addr, pw, _ = sign_up(srv)
+    r = requests.get(srv.base_url + "/ui/sign-in", timeout=TIMEOUT)
+    assert 'href="/ui/forgot"' in r.text
+    r = requests.get(srv.base_url + "/ui/forgot", timeout=TIMEOUT)
+    assert r.status_code == 200 and 'action="/ui/forgot"' in r.text
+    mark = smtp.inbox.mark()
+    known = page_post(srv, "/ui/forgot", {"email": addr})
+    unknown = page_post(srv, "/ui/forgot", {"email": unique_email("nobody")})
+    assert known.status_code == unknown.status_code == 200
+    assert "If an account uses this address" in known.text
+    assert known.text == unknown.text   # the address is not even echoed
+    link = link_in(smtp.inbox.wait_for(addr, "Reset your", after=mark))
+    r = requests.get(link, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    tok = token_of(link)
+    assert 'name="token" value="%s"' % tok in r.text
+    assert 'autocomplete="new-password"' in r.text
+    # A refused password keeps the form and the link.
+    r = page_post(srv, "/ui/reset-password", {"token": tok, "password": addr})
+    assert r.status_code == 400 and 'role="alert"' in r.text
+    assert "does not contain your email" in r.text
+    assert 'name="token" value="%s"' % tok in r.text
+    new_pw = unique_password()
+    r = page_post(srv, "/ui/reset-password", {"token": tok,
+                                              "password": new_pw})
+    assert r.status_code == 200, r.text
+    assert "Your password is changed" in r.text
+    assert requests.post(api(srv, "/sign-in"), timeout=TIMEOUT, json={
+        "email": addr, "password": new_pw}).status_code == 200
+    r = page_post(srv, "/ui/reset-password", {"token": tok,
+                                              "password": unique_password()})
+    assert r.status_code == 400
+    assert "expired or was already used" in r.text
+    assert 'href="/ui/forgot"' in r.text
+
+
+def test_reset_page_refuses_another_site(srv, smtp):
+    addr, _, _ = sign_up(srv)
+    tok = token_of(reset_link(srv, smtp, addr))
+    r = requests.post(srv.base_url + "/ui/reset-password", timeout=TIMEOUT,
+                      data={"token": tok, "password": unique_password()},
+                      headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    # The link still works from here.
+    r = page_post(srv, "/ui/reset-password", {"token": tok,
+                                              "password": unique_password()})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("status, words", [
+    ("verified", "Your email address is confirmed"),
+    ("expired", "This link has expired"),
+    ("invalid", "not valid or was already used"),
+    ("<script>", "not valid or was already used"),
+])
+def test_verified_page(srv, status, words):
+    r = requests.get(srv.base_url + "/ui/verified",
+                     params={"status": status}, timeout=TIMEOUT)
+    assert r.status_code == 200
+    assert words in r.text and "<script>" not in r.text
