@@ -10,6 +10,7 @@
 #include "mailflow.h"
 #include "onetime.h"
 #include "store_admin.h"
+#include "str.h"
 #include "http.h"
 #include "serve.h"
 #include "store_user.h"
@@ -23,7 +24,7 @@ gh_signed_in_free(struct gh_signed_in *s)
 
 static enum gh_err
 start(struct gh_req *req, const char *app_id, const char *client_id,
-    int cookie, const char *action, struct gh_signed_in *out)
+    int cookie, const char *amr, const char *action, struct gh_signed_in *out)
 {
 	struct gh_subject	 subj;
 	enum gh_err		 er;
@@ -33,7 +34,7 @@ start(struct gh_req *req, const char *app_id, const char *client_id,
 	subj.client_id = client_id;
 	subj.membership_id = out->membership_id[0] != '\0' ?
 	    out->membership_id : NULL;
-	if ((er = gh_session_start(req, &subj, "pwd", cookie, out->session_id,
+	if ((er = gh_session_start(req, &subj, amr, cookie, out->session_id,
 	    &out->tokens)) != GH_OK ||
 	    (er = gh_audit(req, action, app_id, out->user_id,
 	    out->session_id)) != GH_OK)
@@ -75,7 +76,7 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 	    (er = gh_device_new(db, out->user_id, gh_clock_now(),
 	    out->device)) != GH_OK ||
 	    (er = start(req, in->application_id, in->client_id, in->cookie,
-	    "sign_up", out)) != GH_OK)
+	    "pwd", "sign_up", out)) != GH_OK)
 		gh_db_rollback(db);
 out:
 	sodium_memzero(hash, sizeof(hash));
@@ -181,7 +182,7 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 	    (er = gh_store_user_first_membership(srv->db, login.user_id,
 	    out->membership_id)) != GH_OK ||
 	    (er = start(req, in->application_id, in->client_id, in->cookie,
-	    "sign_in", out)) != GH_OK)
+	    "pwd", "sign_in", out)) != GH_OK)
 		gh_db_rollback(srv->db);
 out:
 	sodium_memzero(&login, sizeof(login));
@@ -195,12 +196,17 @@ out:
 	return er;
 }
 
-enum gh_err
-gh_account_request_reset(struct gh_req *req, const char *app_id,
-    const char *email)
+enum { MAIL_RESET, MAIL_MAGIC };
+
+/* The link email of kind to email: a known, active account gets it; any
+ * other address does the same work, rolled back. */
+static enum gh_err
+request_link(struct gh_req *req, int kind, const char *app_id,
+    const char *email, const char *redirect_to)
 {
 	struct gh_db	*db = req->srv->db;
 	struct gh_login	 login;
+	const char	*uid;
 	int		 known;
 	enum gh_err	 er;
 
@@ -208,18 +214,82 @@ gh_account_request_reset(struct gh_req *req, const char *app_id,
 	if (er != GH_OK && er != GH_ENOTFOUND)
 		goto out;
 	known = er == GH_OK && login.active;
+	uid = known ? login.user_id : "";
 	/* Relaxed: a request lost to a power cut is asked again, and a
 	 * durable commit would take an fsync longer than the rollback of an
 	 * unknown address. */
 	if ((er = gh_db_begin(db, GH_DB_RELAXED)) != GH_OK)
 		goto out;
-	if ((er = gh_mailflow_reset(req, app_id, known ? login.user_id : "",
-	    email)) != GH_OK || (known && (er = gh_audit(req,
-	    "password_reset_requested", app_id, login.user_id, NULL)) !=
-	    GH_OK) || (known && (er = gh_db_commit(db)) != GH_OK) || !known)
+	er = kind == MAIL_RESET ? gh_mailflow_reset(req, app_id, uid, email) :
+	    gh_mailflow_magic(req, app_id, uid, email, redirect_to);
+	if (er != GH_OK || (known && (er = gh_audit(req, kind == MAIL_RESET ?
+	    "password_reset_requested" : "magic_link_requested", app_id, uid,
+	    NULL)) != GH_OK) || (known && (er = gh_db_commit(db)) != GH_OK) ||
+	    !known)
 		gh_db_rollback(db);
 out:
 	sodium_memzero(&login, sizeof(login));
+	return er;
+}
+
+enum gh_err
+gh_account_request_reset(struct gh_req *req, const char *app_id,
+    const char *email)
+{
+	return request_link(req, MAIL_RESET, app_id, email, NULL);
+}
+
+enum gh_err
+gh_account_request_magic(struct gh_req *req, const char *app_id,
+    const char *email, const char *redirect_to)
+{
+	return request_link(req, MAIL_MAGIC, app_id, email, redirect_to);
+}
+
+enum gh_err
+gh_account_sign_in_with_token(struct gh_req *req, const char *token,
+    size_t len, int cookie, struct gh_signed_in *out,
+    char redirect_to[GH_REDIRECT_MAX])
+{
+	struct gh_server	*srv = req->srv;
+	struct gh_onetime	 t;
+	char			 email_id[GH_ID_LEN + 1], email[256];
+	int			 verified, active;
+	enum gh_err		 er;
+
+	memset(out, 0, sizeof(*out));
+	redirect_to[0] = '\0';
+	if ((er = gh_db_begin(srv->db, GH_DB_RELAXED)) != GH_OK)
+		return er;
+	if ((er = gh_onetime_use(srv->db, "magic_link", token, len,
+	    gh_clock_now(), 1, &t)) != GH_OK)
+		goto fail;
+	if (t.user_id[0] == '\0') {
+		er = GH_ENOTFOUND;
+		goto fail;
+	}
+	if ((er = gh_store_user_active(srv->db, t.user_id, &active)) != GH_OK)
+		goto fail;
+	if (!active) {
+		er = GH_EFORBIDDEN;
+		goto fail;
+	}
+	gh_strlcpy(out->user_id, t.user_id, sizeof(out->user_id));
+	gh_strlcpy(redirect_to, t.data, GH_REDIRECT_MAX);
+	/* The link came by email: the address is proven. */
+	if ((er = gh_store_email_of(srv->db, t.user_id, NULL, email_id, email,
+	    &verified)) != GH_OK ||
+	    (!verified && (er = gh_store_email_verify(srv->db, email_id,
+	    gh_clock_now())) != GH_OK) ||
+	    (er = gh_store_user_first_membership(srv->db, t.user_id,
+	    out->membership_id)) != GH_OK ||
+	    (er = start(req, t.application_id, "default", cookie, "email",
+	    "sign_in_magic_link", out)) != GH_OK)
+		goto fail;
+	return GH_OK;
+fail:
+	gh_db_rollback(srv->db);
+	gh_signed_in_free(out);
 	return er;
 }
 

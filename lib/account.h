@@ -63,6 +63,21 @@ enum gh_err	 gh_account_sign_up(struct gh_req *,
  * the answer nor its time tells them apart. GH_OK either way. */
 enum gh_err	 gh_account_request_reset(struct gh_req *, const char *app_id,
 		    const char *email) GH_WUR;
+/* The same for a magic link carrying redirect_to (already checked). */
+enum gh_err	 gh_account_request_magic(struct gh_req *, const char *app_id,
+		    const char *email, const char *redirect_to) GH_WUR;
+
+#define GH_REDIRECT_MAX	2048
+/*
+ * Signs in with a magic link's token (once): GH_OK with a new session, the
+ * address marked verified, and the link's redirect_to ("" when none);
+ * GH_ENOTFOUND / GH_EAUTH (expired) for a token that is no good;
+ * GH_EFORBIDDEN for a disabled account.
+ */
+enum gh_err	 gh_account_sign_in_with_token(struct gh_req *,
+		    const char *token, size_t len, int cookie,
+		    struct gh_signed_in *, char redirect_to[GH_REDIRECT_MAX])
+		    GH_WUR;
 /*
  * A new password by a reset token: GH_OK (sessions revoked, sign-in lock
  * forgotten, token used); GH_ENOTFOUND for a token that is not a live

@@ -73,6 +73,8 @@ static const struct key {
 	I(password_reset_ttl, 60, 86400, 3600),
 	S(verify_redirect_url, "/ui/verified"),
 	I(email_cooldown, 0, 86400, 60),
+	I(magic_link_ttl, 60, 86400, 900),
+	I(check_email, 0, 1, 1),
 #undef S
 #undef I
 #undef R

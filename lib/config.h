@@ -70,6 +70,8 @@ struct gh_config {
 	int64_t		 password_reset_ttl;
 	char		 verify_redirect_url[512];	/* after GET /verify */
 	int64_t		 email_cooldown;	/* seconds between emails to one address */
+	int64_t		 magic_link_ttl;	/* seconds */
+	int64_t		 check_email;		/* 1: POST /check-email answers */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cookie.h"
 #include "http.h"
+#include "url.h"
 
 #define B64URL	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
@@ -167,6 +168,32 @@ gh_origin_ok(const struct gh_req *req, const struct gh_config *cfg)
 	    snprintf(self, sizeof(self), "%s://%s", req->https ? "https" :
 	    "http", req->host) < (int)sizeof(self) &&
 	    strcasecmp(self, have) == 0)
+		return 1;
+	return cfg->allowed_origins[0] != '\0' &&
+	    listed(cfg->allowed_origins, have);
+}
+
+int
+gh_redirect_allowed(const struct gh_config *cfg, const char *url)
+{
+	char		 want[600], have[600];
+	const char	*p;
+
+	if (url == NULL || *url == '\0' || strlen(url) > 2048)
+		return 0;
+	if (gh_url_is_local(url))
+		return 1;
+	if (strncasecmp(url, "https://", 8) != 0 &&
+	    strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return 0;
+	if (!origin_of(url, have, sizeof(have)) ||
+	    strchr(strstr(have, "://") + 3, '@') != NULL)
+		return 0;
+	if (origin_of(cfg->public_url, want, sizeof(want)) &&
+	    strcasecmp(want, have) == 0)
 		return 1;
 	return cfg->allowed_origins[0] != '\0' &&
 	    listed(cfg->allowed_origins, have);

@@ -50,5 +50,10 @@ int		 gh_csrf_ok(const unsigned char secret[crypto_secretbox_KEYBYTES],
  * (scheme and Host of the request) or one of allowed_origins; 1 when
  * neither header is sent (not a browser); 0 otherwise, "null" included. */
 int		 gh_origin_ok(const struct gh_req *, const struct gh_config *);
+/* 1 when url may be a redirect target: a path on this site
+ * (gh_url_is_local), or an http(s) URL whose origin is public_url's or one
+ * of allowed_origins, without userinfo, backslashes or control
+ * characters. Everything else ("//evil", "javascript:") is refused. */
+int		 gh_redirect_allowed(const struct gh_config *, const char *url);
 
 #endif

@@ -77,3 +77,16 @@ gh_mailflow_reset(struct gh_req *req, const char *app_id,
 	    req->srv->cfg.password_reset_ttl, "/ui/reset-password",
 	    "reset_password");
 }
+
+enum gh_err
+gh_mailflow_magic(struct gh_req *req, const char *app_id, const char *user_id,
+    const char *email, const char *redirect_to)
+{
+	struct gh_onetime	 t;
+
+	fill(&t, app_id, user_id, NULL, email);
+	if (redirect_to != NULL)
+		gh_strlcpy(t.data, redirect_to, sizeof(t.data));
+	return send_with_token(req, "magic_link", &t,
+	    req->srv->cfg.magic_link_ttl, "/ui/magic", "magic_link");
+}

@@ -20,4 +20,10 @@ enum gh_err	 gh_mailflow_verification(struct gh_req *, const char *app_id,
 enum gh_err	 gh_mailflow_reset(struct gh_req *, const char *app_id,
 		    const char *user_id, const char *email) GH_WUR;
 
+/* "Your sign-in link": a magic_link token carrying redirect_to (may be
+ * NULL), linked to the hosted page public_url/ui/magic. */
+enum gh_err	 gh_mailflow_magic(struct gh_req *, const char *app_id,
+		    const char *user_id, const char *email,
+		    const char *redirect_to) GH_WUR;
+
 #endif

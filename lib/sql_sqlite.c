@@ -226,5 +226,5 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    "UPDATE emails SET verified_at = ?2 WHERE id = ?1"
 	    " AND verified_at IS NULL",
 	[GH_STMT_USER_USERNAME] =
-	    "SELECT username FROM users WHERE id = ?1",
+	    "SELECT username, status FROM users WHERE id = ?1",
 };

@@ -491,3 +491,22 @@ gh_store_username(struct gh_db *db, const char *user_id,
 		gh_strlcpy(out, gh_stmt_col_text(st, 0), GH_USERNAME_MAX + 1);
 	gh_stmt_reset(st);
 }
+
+enum gh_err
+gh_store_user_active(struct gh_db *db, const char *user_id, int *active)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+	const char	*status;
+
+	*active = 0;
+	if ((st = gh_db_prepare(db, GH_STMT_USER_USERNAME, "t", user_id)) ==
+	    NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		status = gh_stmt_col_text(st, 1);
+		*active = status != NULL && strcmp(status, "active") == 0;
+	}
+	gh_stmt_reset(st);
+	return rc == GH_STEP_ROW || rc == GH_STEP_DONE ? GH_OK : GH_EDB;
+}

@@ -89,6 +89,9 @@ enum gh_err	 gh_store_email_of(struct gh_db *, const char *user_id,
 /* Marks an email verified (once; later calls change nothing). */
 enum gh_err	 gh_store_email_verify(struct gh_db *, const char *email_id,
 		    int64_t now) GH_WUR;
+/* Whether the user exists and is active. */
+enum gh_err	 gh_store_user_active(struct gh_db *, const char *user_id,
+		    int *active) GH_WUR;
 /* The user's username, or "" when unknown. */
 void		 gh_store_username(struct gh_db *, const char *user_id,
 		    char out[GH_USERNAME_MAX + 1]);

@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "cookie.h"
 #include "clock.h"
 #include "db.h"
 #include "handlers.h"
@@ -38,6 +39,23 @@ address_limits(struct gh_req *req, struct gh_res *res, const char *email)
 	else
 		gh_problem(res, 500, "internal_error", NULL);
 	return 0;
+}
+
+/* The application of an optional client_id field: 1 with app_id set;
+ * 0 when res holds the answer (400 for an unknown one). */
+static int
+application_of(struct gh_req *req, struct gh_res *res,
+    const struct gh_json_value *client, char app_id[GH_ID_LEN + 1],
+    enum gh_err *er)
+{
+	*er = gh_store_app_by_client(req->srv->db, client->present ?
+	    client->s : "default", app_id);
+	if (*er == GH_ENOTFOUND) {
+		gh_problem(res, 400, "validation_failed", "client_id names no "
+		    "application");
+		*er = GH_OK;
+	}
+	return *er == GH_OK && res->status == 0;
 }
 
 static void
@@ -181,14 +199,8 @@ auth_send_reset(struct gh_req *req, struct gh_res *res)
 
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
-	er = gh_store_app_by_client(req->srv->db, v[1].present ? v[1].s :
-	    "default", app_id);
-	if (er == GH_ENOTFOUND) {
-		gh_problem(res, 400, "validation_failed", "client_id names no "
-		    "application");
-		return GH_OK;
-	}
-	if (er != GH_OK || !address_limits(req, res, v[0].s))
+	if (!application_of(req, res, &v[1], app_id, &er) ||
+	    !address_limits(req, res, v[0].s))
 		return er;
 	if ((er = gh_account_request_reset(req, app_id, v[0].s)) == GH_OK)
 		gh_res_empty(res, 204);
@@ -237,4 +249,163 @@ auth_reset_password(struct gh_req *req, struct gh_res *res)
 	if (er == GH_OK)
 		gh_res_empty(res, 204);
 	return er;
+}
+
+/* 204 for every address, like the reset. */
+enum gh_err
+auth_send_magic_link(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
+		    gh_check_email, "email" },
+		{ "redirect_to", GH_JSON_STRING, 0, 1, 2048, NULL, NULL },
+		{ "client_id", GH_JSON_STRING, 0, 1, 128, gh_check_token_chars,
+		    "client id" },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	struct gh_problem	 p = { NULL };
+	char			 app_id[GH_ID_LEN + 1];
+	enum gh_err		 er;
+
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if (v[1].present && !gh_redirect_allowed(&req->srv->cfg, v[1].s)) {
+		gh_problem_param(&p, "body", "redirect_to", "not_allowed",
+		    "a path on this site or a URL of allowed_origins", NULL);
+		gh_problem_send_invalid(&p, res);
+		return GH_OK;
+	}
+	if (!application_of(req, res, &v[2], app_id, &er) ||
+	    !address_limits(req, res, v[0].s))
+		return er;
+	if ((er = gh_account_request_magic(req, app_id, v[0].s,
+	    v[1].present ? v[1].s : NULL)) == GH_OK)
+		gh_res_empty(res, 204);
+	return er;
+}
+
+/* GET ?token= of a magic link, for apps: the AuthenticationResult
+ * (browsers land on /ui/magic instead). */
+enum gh_err
+auth_sign_in_with_token(struct gh_req *req, struct gh_res *res)
+{
+	struct gh_signed_in	 in;
+	char			 redirect[GH_REDIRECT_MAX];
+	char			*tok = gh_req_query(req, "token");
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	er = tok == NULL ? GH_ENOTFOUND : gh_account_sign_in_with_token(req,
+	    tok, strlen(tok), 0, &in, redirect);
+	if (er == GH_ENOTFOUND || er == GH_EAUTH) {
+		token_problem(res, er);
+		er = GH_OK;
+	} else if (er == GH_EFORBIDDEN) {
+		gh_problem(res, 403, "account_disabled", "this account has "
+		    "been disabled");
+		er = GH_OK;
+	} else if (er == GH_OK)
+		er = auth_result(req, res, 200, &in);
+	gh_signed_in_free(&in);
+	if (tok != NULL) {
+		sodium_memzero(tok, strlen(tok));
+		free(tok);
+	}
+	return er;
+}
+
+static json_object *
+method_list(int password)
+{
+	json_object	*a = json_object_new_array();
+
+	if (password)
+		json_object_array_add(a, json_object_new_string("password"));
+	json_object_array_add(a, json_object_new_string("magic_link"));
+	return a;
+}
+
+/* Says whether an email has an account, by design (DESIGN.md): rate
+ * limited (credential group) and switched off by check_email = 0. */
+enum gh_err
+auth_check_email(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
+		    gh_check_email, "email" },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	struct gh_login		 login;
+	char			 app_id[GH_ID_LEN + 1];
+	json_object		*o, *preferred;
+	int			 exists, password;
+	enum gh_err		 er;
+
+	if (!req->srv->cfg.check_email) {
+		gh_problem(res, 404, "not_found", "check-email is switched off "
+		    "on this server");
+		return GH_OK;
+	}
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
+	    GH_OK)
+		return er;
+	er = gh_store_user_login(req->srv->db, app_id, "email", v[0].s,
+	    &login);
+	if (er != GH_OK && er != GH_ENOTFOUND)
+		return er;
+	exists = er == GH_OK;
+	password = exists && login.hash[0] != '\0';
+	sodium_memzero(&login, sizeof(login));
+	o = json_object_new_object();
+	gh_json_add(o, "status", json_object_new_string(exists ? "existing" :
+	    "new"));
+	/* A new address signs up with a password; an account without one
+	 * signs in by link. */
+	preferred = json_object_new_array();
+	json_object_array_add(preferred, json_object_new_string(exists &&
+	    !password ? "magic_link" : "password"));
+	gh_json_add(o, "preferred", preferred);
+	gh_json_add(o, "available", method_list(!exists || password));
+	gh_res_json(res, 200, o);
+	return GH_OK;
+}
+
+static json_object *
+method(const char *type, const char *url)
+{
+	json_object	*m = json_object_new_object();
+
+	gh_json_add(m, "type", json_object_new_string(type));
+	gh_json_add(m, "url", json_object_new_string(url));
+	return m;
+}
+
+/* The sign-in methods this server offers, with where to start each. */
+enum gh_err
+auth_login_methods(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "client_id", GH_JSON_STRING, 0, 1, 128, gh_check_token_chars,
+		    "client id" },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	char			 app_id[GH_ID_LEN + 1];
+	json_object		*o, *a;
+	enum gh_err		 er;
+
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if (!application_of(req, res, &v[0], app_id, &er))
+		return er;
+	a = json_object_new_array();
+	json_object_array_add(a, method("password", "/v1/auth/sign-in"));
+	json_object_array_add(a, method("magic_link",
+	    "/v1/auth/send-magic-link"));
+	o = json_object_new_object();
+	gh_json_add(o, "methods", a);
+	gh_json_add(o, "providers", json_object_new_array());
+	gh_res_json(res, 200, o);
+	return GH_OK;
 }

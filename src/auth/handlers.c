@@ -83,7 +83,7 @@ password_allowed(struct gh_req *req, struct gh_res *res,
 /* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
  * mode the tokens stay out of reach of scripts: the session cookie is set
  * (HttpOnly) and the body carries the profile and the CSRF token. */
-static enum gh_err
+enum gh_err
 auth_result(struct gh_req *req, struct gh_res *res, int status,
     const struct gh_signed_in *in)
 {

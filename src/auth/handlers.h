@@ -4,6 +4,8 @@
 
 #include "router.h"
 
+struct gh_signed_in;
+
 enum gh_err	auth_sign_up(struct gh_req *, struct gh_res *);
 enum gh_err	auth_sign_in(struct gh_req *, struct gh_res *);
 enum gh_err	auth_refresh(struct gh_req *, struct gh_res *);
@@ -11,11 +13,18 @@ enum gh_err	auth_sign_out(struct gh_req *, struct gh_res *);
 enum gh_err	auth_csrf_token(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_patch(struct gh_req *, struct gh_res *);
+/* {tokens, profile}, or the cookies in cookie mode (handlers.c). */
+enum gh_err	auth_result(struct gh_req *, struct gh_res *, int status,
+		    const struct gh_signed_in *);
 /* email_flows.c */
 enum gh_err	auth_send_verification(struct gh_req *, struct gh_res *);
 enum gh_err	auth_verify_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_verify_post(struct gh_req *, struct gh_res *);
 enum gh_err	auth_send_reset(struct gh_req *, struct gh_res *);
 enum gh_err	auth_reset_password(struct gh_req *, struct gh_res *);
+enum gh_err	auth_send_magic_link(struct gh_req *, struct gh_res *);
+enum gh_err	auth_sign_in_with_token(struct gh_req *, struct gh_res *);
+enum gh_err	auth_check_email(struct gh_req *, struct gh_res *);
+enum gh_err	auth_login_methods(struct gh_req *, struct gh_res *);
 
 #endif

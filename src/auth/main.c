@@ -25,6 +25,14 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_EMAIL },
 	{ "POST", "/reset-password", auth_reset_password, GH_ROUTE_JSON,
 	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/send-magic-link", auth_send_magic_link, GH_ROUTE_JSON,
+	    GH_LIMIT_EMAIL },
+	{ "GET", "/sign-in-with-token", auth_sign_in_with_token, 0,
+	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/check-email", auth_check_email, GH_ROUTE_JSON,
+	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/login-methods", auth_login_methods,
+	    GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_API },
 };
 
 static const struct gh_app app = {

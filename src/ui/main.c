@@ -221,6 +221,23 @@ reset_form(FILE *f, const struct view *v)
 	    "<button type=\"submit\">Change password</button>\n</form>\n", f);
 }
 
+/* The magic link's landing: one button, so that a mail scanner that
+ * opens links does not use the token up. */
+static void
+magic_form(FILE *f, const struct view *v)
+{
+	if (v->token == NULL) {
+		fputs("<p><a href=\"/ui/sign-in\">Sign in another way</a></p>\n",
+		    f);
+		return;
+	}
+	fputs("<form method=\"post\" action=\"/ui/magic\">\n"
+	    "<input type=\"hidden\" name=\"token\" value=\"", f);
+	put_escaped(f, v->token);
+	fputs("\">\n<button type=\"submit\" autofocus>Sign in</button>\n"
+	    "</form>\n", f);
+}
+
 static void
 nothing_more(FILE *f, const struct view *v)
 {
@@ -233,6 +250,7 @@ static const struct page sign_up = { "Create an account", sign_up_form };
 static const struct page forgot = { "Forgot your password", forgot_form };
 static const struct page reset = { "Choose a new password", reset_form };
 static const struct page verified = { "Email address", nothing_more };
+static const struct page magic = { "Sign in with your link", magic_form };
 
 static enum gh_err
 render(struct gh_res *res, int status, const struct page *pg,
@@ -720,8 +738,9 @@ out:
 	return er;
 }
 
+/* A link's landing page: the form of pg carrying the link's token. */
 static enum gh_err
-get_reset(struct gh_req *req, struct gh_res *res)
+link_page(struct gh_req *req, struct gh_res *res, const struct page *pg)
 {
 	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
 	char		*token = gh_req_query(req, "token");
@@ -730,11 +749,17 @@ get_reset(struct gh_req *req, struct gh_res *res)
 	v.token = token;
 	if (token == NULL)
 		v.error = "This link is not complete. Ask for a new one.";
-	er = render(res, token != NULL ? 200 : 400, &reset, &v);
+	er = render(res, token != NULL ? 200 : 400, pg, &v);
 	if (token != NULL)
 		sodium_memzero(token, strlen(token));
 	free(token);
 	return er;
+}
+
+static enum gh_err
+get_reset(struct gh_req *req, struct gh_res *res)
+{
+	return link_page(req, res, &reset);
 }
 
 static enum gh_err
@@ -785,6 +810,53 @@ out:
 	return er;
 }
 
+static enum gh_err
+get_magic(struct gh_req *req, struct gh_res *res)
+{
+	return link_page(req, res, &magic);
+}
+
+/* Signs in by the link's token (a cookie session) and goes on to the
+ * link's redirect_to, checked when the link was asked for. */
+static enum gh_err
+post_magic(struct gh_req *req, struct gh_res *res)
+{
+	struct view		 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct gh_signed_in	 in;
+	char			*token, redirect[GH_REDIRECT_MAX], msg[160];
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	token = gh_form_value(req->body, req->body_len, "token");
+	if (!page_limit(req, res, "credential",
+	    &req->srv->cfg.rate_limit_credential, &magic, &v, msg,
+	    sizeof(msg), &er))
+		goto out;
+	if (!same_site(req)) {
+		v.token = token;
+		v.error = "This form was sent from another site. Open the link "
+		    "from your email again.";
+		er = render(res, 403, &magic, &v);
+		goto out;
+	}
+	er = token == NULL ? GH_ENOTFOUND : gh_account_sign_in_with_token(req,
+	    token, strlen(token), 1, &in, redirect);
+	if (er == GH_OK)
+		er = signed_in(req, res, &in, redirect[0] != '\0' ? redirect :
+		    NULL);
+	else if (er == GH_ENOTFOUND || er == GH_EAUTH || er == GH_EFORBIDDEN) {
+		v.error = er == GH_EFORBIDDEN ? "This account has been "
+		    "disabled." : "This link has expired or was already used.";
+		er = render(res, er == GH_EFORBIDDEN ? 403 : 400, &magic, &v);
+	}
+out:
+	gh_signed_in_free(&in);
+	if (token != NULL)
+		sodium_memzero(token, strlen(token));
+	free(token);
+	return er;
+}
+
 static const struct gh_route routes[] = {
 	{ "GET", "/sign-in", get_sign_in, 0, GH_LIMIT_API },
 	/* The forms count against sign_in and sign_up themselves, to answer
@@ -799,6 +871,8 @@ static const struct gh_route routes[] = {
 	{ "POST", "/forgot", post_forgot, GH_ROUTE_FORM, GH_LIMIT_NONE },
 	{ "GET", "/reset-password", get_reset, 0, GH_LIMIT_API },
 	{ "POST", "/reset-password", post_reset, GH_ROUTE_FORM, GH_LIMIT_NONE },
+	{ "GET", "/magic", get_magic, 0, GH_LIMIT_API },
+	{ "POST", "/magic", post_magic, GH_ROUTE_FORM, GH_LIMIT_NONE },
 };
 
 static const struct gh_app app = {
