@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -192,6 +193,8 @@ gh_redirect_allowed(const struct gh_config *cfg, const char *url)
 	if (!origin_of(url, have, sizeof(have)) ||
 	    strchr(strstr(have, "://") + 3, '@') != NULL)
 		return 0;
+	for (p = have; *p != '\0'; p++)	/* hosts are case-blind */
+		have[p - have] = (char)tolower((unsigned char)*p);
 	if (origin_of(cfg->public_url, want, sizeof(want)) &&
 	    strcasecmp(want, have) == 0)
 		return 1;

@@ -15,6 +15,7 @@
 #include "backoff.h"
 #include "breach.h"
 #include "config.h"
+#include "cookie.h"
 #include "db.h"
 #include "ip.h"
 #include "policy.h"
@@ -449,6 +450,41 @@ test_policy_unreachable_service(void **state)
 	    NULL), GH_POLICY_UNCHECKED);
 }
 
+/* ---- redirect targets (no open redirect) ---------------------------- */
+
+static void
+test_redirect_targets(void **state)
+{
+	static const char *const good[] = {
+		"/", "/private/x?a=1", "https://app.example.com/after",
+		"http://127.0.0.1:8080/ui/me", "https://APP.example.com",
+	};
+	static const char *const bad[] = {
+		"", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
+		"https://evil.example/", "https://app.example.com.evil.example/",
+		"https://app.example.com@evil.example/",
+		"https://user@app.example.com/", "ftp://app.example.com/",
+		"https://app.example.com:444/", "http://app.example.com/",
+		"https://app.example.com/a\\b", "https://app.example.com/\r\n",
+		"data:text/html,x", "relative/path",
+	};
+	struct gh_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(gh_config_load_from(&c, NULL, NULL, err, sizeof(err)),
+	    GH_OK);
+	snprintf(c.allowed_origins, sizeof(c.allowed_origins),
+	    "https://app.example.com https://admin.example.com");
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(gh_redirect_allowed(&c, good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (gh_redirect_allowed(&c, bad[i]))
+			fail_msg("allowed: %s", bad[i]);
+	assert_false(gh_redirect_allowed(&c, NULL));
+}
+
 #define D(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -471,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_range_body_refused),
 		cmocka_unit_test(test_policy_lengths_and_identifiers),
 		cmocka_unit_test(test_policy_unreachable_service),
+		cmocka_unit_test(test_redirect_targets),
 	};
 
 	if (sodium_init() < 0)
