@@ -90,3 +90,24 @@ gh_mailflow_magic(struct gh_req *req, const char *app_id, const char *user_id,
 	return send_with_token(req, "magic_link", &t,
 	    req->srv->cfg.magic_link_ttl, "/ui/magic", "magic_link");
 }
+
+enum gh_err
+gh_mailflow_change_email(struct gh_req *req, const char *app_id,
+    const char *user_id, const char *email_id, const char *old_email,
+    const char *new_email)
+{
+	struct gh_onetime	 t;
+	struct gh_email_var	 vars[2];
+	enum gh_err		 er;
+
+	fill(&t, app_id, user_id, email_id, new_email);
+	if ((er = send_with_token(req, "change_email", &t,
+	    req->srv->cfg.email_verification_ttl,
+	    "/v1/auth/confirm-email-change", "confirm_email_change")) !=
+	    GH_OK)
+		return er;
+	vars[0] = (struct gh_email_var){ "email", old_email };
+	vars[1] = (struct gh_email_var){ "new_email", new_email };
+	return gh_email_enqueue(req->srv->db, &req->srv->cfg, old_email,
+	    "email_change_notice", vars, 2);
+}

@@ -26,4 +26,10 @@ enum gh_err	 gh_mailflow_magic(struct gh_req *, const char *app_id,
 		    const char *user_id, const char *email,
 		    const char *redirect_to) GH_WUR;
 
+/* "Confirm your new email address" to new_email (a change_email token
+ * for email_id), and a notice of it to old_email. */
+enum gh_err	 gh_mailflow_change_email(struct gh_req *, const char *app_id,
+		    const char *user_id, const char *email_id,
+		    const char *old_email, const char *new_email) GH_WUR;
+
 #endif

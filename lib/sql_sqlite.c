@@ -227,4 +227,8 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " AND verified_at IS NULL",
 	[GH_STMT_USER_USERNAME] =
 	    "SELECT username, status FROM users WHERE id = ?1",
+	/* a confirmed change: the new address is verified by its link */
+	[GH_STMT_EMAIL_CHANGE] =
+	    "UPDATE emails SET email = ?2, email_norm = ?3, verified_at = ?4"
+	    " WHERE id = ?1",
 };

@@ -510,3 +510,35 @@ gh_store_user_active(struct gh_db *db, const char *user_id, int *active)
 	gh_stmt_reset(st);
 	return rc == GH_STEP_ROW || rc == GH_STEP_DONE ? GH_OK : GH_EDB;
 }
+
+int
+gh_store_email_taken(struct gh_db *db, const char *app_id, const char *email)
+{
+	char	*norm = folded(email);
+	int	 r;
+
+	if (norm == NULL)
+		return -1;
+	r = exists(gh_db_prepare(db, GH_STMT_EMAIL_TAKEN, "tt", app_id, norm));
+	free(norm);
+	return r;
+}
+
+enum gh_err
+gh_store_email_change(struct gh_db *db, const char *email_id,
+    const char *email, int64_t now)
+{
+	struct gh_stmt	*st;
+	char		*norm = folded(email);
+	enum gh_err	 er;
+
+	if (norm == NULL)
+		return GH_ENOMEM;
+	if ((st = gh_db_prepare(db, GH_STMT_EMAIL_CHANGE, "ttti", email_id,
+	    email, norm, now)) == NULL)
+		er = GH_EDB;
+	else
+		er = gh_stmt_exec(st);
+	free(norm);
+	return er;
+}

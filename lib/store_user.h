@@ -89,6 +89,14 @@ enum gh_err	 gh_store_email_of(struct gh_db *, const char *user_id,
 /* Marks an email verified (once; later calls change nothing). */
 enum gh_err	 gh_store_email_verify(struct gh_db *, const char *email_id,
 		    int64_t now) GH_WUR;
+/* 1 when an account of the application uses email (compared folded),
+ * 0 when none does, -1 on error. */
+int		 gh_store_email_taken(struct gh_db *, const char *app_id,
+		    const char *email);
+/* Replaces an address with a confirmed new one: GH_ECONFLICT when an
+ * account uses it by now. */
+enum gh_err	 gh_store_email_change(struct gh_db *, const char *email_id,
+		    const char *email, int64_t now) GH_WUR;
 /* Whether the user exists and is active. */
 enum gh_err	 gh_store_user_active(struct gh_db *, const char *user_id,
 		    int *active) GH_WUR;

@@ -16,6 +16,7 @@
 #include "mailflow.h"
 #include "onetime.h"
 #include "policy.h"
+#include "password.h"
 #include "problem.h"
 #include "serve.h"
 #include "store_user.h"
@@ -408,4 +409,147 @@ auth_login_methods(struct gh_req *req, struct gh_res *res)
 	gh_json_add(o, "providers", json_object_new_array());
 	gh_res_json(res, 200, o);
 	return GH_OK;
+}
+
+/* Asks to move the account to new_email: needs the password; the change
+ * waits for the new address to confirm it, and the old one is told. */
+enum gh_err
+auth_change_email(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "new_email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
+		    gh_check_email, "email" },
+		{ "password", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET, 8,
+		    1024, gh_check_password, "password" },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	struct gh_db		*db = req->srv->db;
+	struct gh_login		 login;
+	char			 email_id[GH_ID_LEN + 1], email[256];
+	int			 verified, taken, right;
+	enum gh_err		 er;
+
+	memset(&login, 0, sizeof(login));
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if ((er = gh_store_email_of(db, req->auth.user_id, NULL, email_id,
+	    email, &verified)) != GH_OK ||
+	    (er = gh_store_user_login(db, req->auth.application_id, "email",
+	    email, &login)) != GH_OK)
+		goto out;
+	right = login.hash[0] != '\0' && gh_password_verify(login.hash,
+	    v[1].s, v[1].len) == GH_OK;
+	if (!right) {
+		if ((er = gh_audit(req, "email_change_refused",
+		    req->auth.application_id, req->auth.user_id,
+		    req->auth.session_id)) == GH_OK)
+			gh_problem(res, 401, "invalid_credentials", "the "
+			    "password is not right");
+		goto out;
+	}
+	if ((taken = gh_store_email_taken(db, req->auth.application_id,
+	    v[0].s)) != 0) {
+		if (taken < 0)
+			er = GH_EDB;
+		else
+			gh_problem(res, 409, "email_taken", "an account uses "
+			    "this address already");
+		goto out;
+	}
+	if (!address_limits(req, res, v[0].s))
+		goto out;
+	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+		goto out;
+	if ((er = gh_mailflow_change_email(req, req->auth.application_id,
+	    req->auth.user_id, email_id, email, v[0].s)) != GH_OK ||
+	    (er = gh_audit(req, "email_change_requested",
+	    req->auth.application_id, req->auth.user_id,
+	    req->auth.session_id)) != GH_OK ||
+	    (er = gh_db_commit(db)) != GH_OK) {
+		gh_db_rollback(db);
+		goto out;
+	}
+	gh_res_empty(res, 204);
+out:
+	sodium_memzero(&login, sizeof(login));
+	return er;
+}
+
+/* Uses a change_email token: GH_OK, GH_ENOTFOUND / GH_EAUTH for a token
+ * that is no good, GH_ECONFLICT when the address was taken meanwhile. */
+static enum gh_err
+confirm_change(struct gh_req *req, const char *token, size_t len)
+{
+	struct gh_db		*db = req->srv->db;
+	struct gh_onetime	 t;
+	int64_t			 now = gh_clock_now();
+	enum gh_err		 er;
+
+	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+		return er;
+	if ((er = gh_onetime_use(db, "change_email", token, len, now, 1,
+	    &t)) != GH_OK ||
+	    (er = gh_store_email_change(db, t.email_id, t.email, now)) !=
+	    GH_OK ||
+	    (er = gh_audit(req, "email_changed", t.application_id, t.user_id,
+	    NULL)) != GH_OK ||
+	    (er = gh_db_commit(db)) != GH_OK) {
+		gh_db_rollback(db);
+		return er;
+	}
+	return GH_OK;
+}
+
+/* GET from the email's link: 303 to verify_redirect_url with
+ * ?status=changed|expired|invalid|taken. */
+enum gh_err
+auth_confirm_change_get(struct gh_req *req, struct gh_res *res)
+{
+	const char	*url = req->srv->cfg.verify_redirect_url, *status;
+	char		*tok = gh_req_query(req, "token");
+	enum gh_err	 er;
+
+	er = tok != NULL ? confirm_change(req, tok, strlen(tok)) :
+	    GH_ENOTFOUND;
+	if (tok != NULL) {
+		sodium_memzero(tok, strlen(tok));
+		free(tok);
+	}
+	if (er == GH_OK)
+		status = "changed";
+	else if (er == GH_EAUTH)
+		status = "expired";
+	else if (er == GH_ENOTFOUND)
+		status = "invalid";
+	else if (er == GH_ECONFLICT)
+		status = "taken";
+	else
+		return er;
+	gh_res_empty(res, 303);
+	return gh_res_header(res, "Location", "%s%sstatus=%s", url,
+	    strchr(url, '?') != NULL ? "&" : "?", status);
+}
+
+enum gh_err
+auth_confirm_change_post(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = { F_TOKEN };
+	struct gh_json_value	 v[NFIELDS(fields)];
+	enum gh_err		 er;
+
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	er = confirm_change(req, v[0].s, v[0].len);
+	if (er == GH_ENOTFOUND || er == GH_EAUTH) {
+		token_problem(res, er);
+		return GH_OK;
+	}
+	if (er == GH_ECONFLICT) {
+		gh_problem(res, 409, "email_taken", "an account uses this "
+		    "address by now");
+		return GH_OK;
+	}
+	if (er == GH_OK)
+		gh_res_empty(res, 204);
+	return er;
 }

@@ -26,5 +26,8 @@ enum gh_err	auth_send_magic_link(struct gh_req *, struct gh_res *);
 enum gh_err	auth_sign_in_with_token(struct gh_req *, struct gh_res *);
 enum gh_err	auth_check_email(struct gh_req *, struct gh_res *);
 enum gh_err	auth_login_methods(struct gh_req *, struct gh_res *);
+enum gh_err	auth_change_email(struct gh_req *, struct gh_res *);
+enum gh_err	auth_confirm_change_get(struct gh_req *, struct gh_res *);
+enum gh_err	auth_confirm_change_post(struct gh_req *, struct gh_res *);
 
 #endif

@@ -33,6 +33,12 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_CREDENTIAL },
 	{ "POST", "/login-methods", auth_login_methods,
 	    GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_API },
+	{ "POST", "/change-email", auth_change_email,
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON, GH_LIMIT_EMAIL },
+	{ "GET", "/confirm-email-change", auth_confirm_change_get, 0,
+	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/confirm-email-change", auth_confirm_change_post,
+	    GH_ROUTE_JSON, GH_LIMIT_CREDENTIAL },
 };
 
 static const struct gh_app app = {

@@ -673,6 +673,12 @@ get_verified(struct gh_req *req, struct gh_res *res)
 
 	if (status != NULL && strcmp(status, "verified") == 0)
 		v.notice = "Your email address is confirmed. Thank you.";
+	else if (status != NULL && strcmp(status, "changed") == 0)
+		v.notice = "Your new email address is confirmed. Sign in with "
+		    "it from now on.";
+	else if (status != NULL && strcmp(status, "taken") == 0)
+		v.error = "Another account uses this address by now, so it "
+		    "was not changed.";
 	else if (status != NULL && strcmp(status, "expired") == 0)
 		v.error = "This link has expired. Sign in and ask for a new "
 		    "one from your account page.";

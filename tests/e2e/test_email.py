@@ -594,3 +594,75 @@ def test_check_email_can_be_switched_off(root):
         r = requests.post(s.base_url + "/v1/auth/check-email",
                           json={"email": "a@example.com"}, timeout=TIMEOUT)
         assert_problem(r, 404, "not_found")
+
+
+# -- change of email ----------------------------------------------------------
+
+def change(srv, access, body):
+    return requests.post(api(srv, "/change-email"), json=body,
+                         timeout=TIMEOUT,
+                         headers={"Authorization": "Bearer " + access})
+
+
+def test_change_email_waits_for_the_new_address(srv, smtp):
+    old, pw, body = sign_up(srv)
+    access = body["tokens"]["access_token"]
+    new = unique_email("moved")
+    mark = smtp.inbox.mark()
+    r = change(srv, access, {"new_email": new, "password": pw})
+    assert r.status_code == 204, r.text
+    confirm = smtp.inbox.wait_for(new, "Confirm your new email", after=mark)
+    notice = smtp.inbox.wait_for(old, "is being changed", after=mark)
+    assert new in text_part(notice) and "?token=" not in text_part(notice)
+    # Nothing changed yet.
+    assert requests.post(api(srv, "/sign-in"), timeout=TIMEOUT, json={
+        "email": old, "password": pw}).status_code == 200
+    link = link_in(confirm)
+    assert link.startswith(srv.base_url + "/v1/auth/confirm-email-change?")
+    r = requests.get(link, timeout=TIMEOUT, allow_redirects=False)
+    assert r.headers["Location"].endswith("/ui/verified?status=changed")
+    r = requests.post(api(srv, "/sign-in"), timeout=TIMEOUT,
+                      json={"email": new, "password": pw})
+    assert r.status_code == 200, r.text
+    cred = r.json()["profile"]["credentials"][0]
+    assert cred["email"] == new and cred["email_verified_at"]
+    assert_problem(requests.post(api(srv, "/sign-in"), timeout=TIMEOUT, json={
+        "email": old, "password": pw}), 401, "invalid_credentials")
+    r = requests.post(api(srv, "/confirm-email-change"), timeout=TIMEOUT,
+                      json={"token": token_of(link)})
+    assert_problem(r, 400, "invalid_token")
+
+
+def test_change_email_refusals_change_nothing(srv, smtp):
+    old, pw, body = sign_up(srv)
+    other, _, _ = sign_up(srv)
+    access = body["tokens"]["access_token"]
+    before = srv.db_snapshot()
+    assert_problem(change(srv, access, {"new_email": unique_email("x"),
+                                        "password": "wrong-" + pw}),
+                   401, "invalid_credentials")
+    assert_problem(change(srv, access, {"new_email": other.upper(),
+                                        "password": pw}), 409, "email_taken")
+    assert_problem(change(srv, access, {"new_email": "a@b.c\r\nBcc: x@y.z",
+                                        "password": pw}),
+                   400, "validation_failed", [("new_email", "format")])
+    assert_problem(change(srv, access, {"new_email": unique_email("x")}),
+                   400, "validation_failed", [("password", "required")])
+    r = requests.post(api(srv, "/change-email"), timeout=TIMEOUT,
+                      json={"new_email": unique_email("x"), "password": pw})
+    assert_problem(r, 401, "unauthorized")
+    assert srv.db_snapshot() == before
+
+
+def test_confirm_when_the_address_was_taken_meanwhile(srv, smtp):
+    _, pw, body = sign_up(srv)
+    new = unique_email("race")
+    mark = smtp.inbox.mark()
+    assert change(srv, body["tokens"]["access_token"],
+                  {"new_email": new, "password": pw}).status_code == 204
+    tok = token_of(link_in(smtp.inbox.wait_for(new, "Confirm your new email",
+                                               after=mark)))
+    sign_up(srv, addr=new)      # someone takes it first
+    r = requests.post(api(srv, "/confirm-email-change"), timeout=TIMEOUT,
+                      json={"token": tok})
+    assert_problem(r, 409, "email_taken")
