@@ -137,31 +137,45 @@ verify(struct gh_req *req, const char *token, size_t len)
 	return GH_OK;
 }
 
-/* GET /verify?token= from the email's link: done or not, the browser goes
- * on to verify_redirect_url with ?status=verified|expired|invalid. */
-enum gh_err
-auth_verify_get(struct gh_req *req, struct gh_res *res)
+/* What a link's GET does with its token. */
+typedef enum gh_err (*token_action)(struct gh_req *, const char *, size_t);
+
+/*
+ * GET ?token= from an email's link: done or not, the browser goes on to
+ * verify_redirect_url with ?status=done|expired|invalid|taken.
+ */
+static enum gh_err
+link_then_redirect(struct gh_req *req, struct gh_res *res, token_action act,
+    const char *done)
 {
 	const char	*url = req->srv->cfg.verify_redirect_url, *status;
 	char		*tok = gh_req_query(req, "token");
 	enum gh_err	 er;
 
-	er = tok != NULL ? verify(req, tok, strlen(tok)) : GH_ENOTFOUND;
+	er = tok != NULL ? act(req, tok, strlen(tok)) : GH_ENOTFOUND;
 	if (tok != NULL) {
 		sodium_memzero(tok, strlen(tok));
 		free(tok);
 	}
 	if (er == GH_OK)
-		status = "verified";
+		status = done;
 	else if (er == GH_EAUTH)
 		status = "expired";
 	else if (er == GH_ENOTFOUND)
 		status = "invalid";
+	else if (er == GH_ECONFLICT)
+		status = "taken";
 	else
 		return er;
 	gh_res_empty(res, 303);
 	return gh_res_header(res, "Location", "%s%sstatus=%s", url,
 	    strchr(url, '?') != NULL ? "&" : "?", status);
+}
+
+enum gh_err
+auth_verify_get(struct gh_req *req, struct gh_res *res)
+{
+	return link_then_redirect(req, res, verify, "verified");
 }
 
 enum gh_err
@@ -500,34 +514,10 @@ confirm_change(struct gh_req *req, const char *token, size_t len)
 	return GH_OK;
 }
 
-/* GET from the email's link: 303 to verify_redirect_url with
- * ?status=changed|expired|invalid|taken. */
 enum gh_err
 auth_confirm_change_get(struct gh_req *req, struct gh_res *res)
 {
-	const char	*url = req->srv->cfg.verify_redirect_url, *status;
-	char		*tok = gh_req_query(req, "token");
-	enum gh_err	 er;
-
-	er = tok != NULL ? confirm_change(req, tok, strlen(tok)) :
-	    GH_ENOTFOUND;
-	if (tok != NULL) {
-		sodium_memzero(tok, strlen(tok));
-		free(tok);
-	}
-	if (er == GH_OK)
-		status = "changed";
-	else if (er == GH_EAUTH)
-		status = "expired";
-	else if (er == GH_ENOTFOUND)
-		status = "invalid";
-	else if (er == GH_ECONFLICT)
-		status = "taken";
-	else
-		return er;
-	gh_res_empty(res, 303);
-	return gh_res_header(res, "Location", "%s%sstatus=%s", url,
-	    strchr(url, '?') != NULL ? "&" : "?", status);
+	return link_then_redirect(req, res, confirm_change, "changed");
 }
 
 enum gh_err
