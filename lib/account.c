@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "db.h"
 #include "device.h"
+#include "email.h"
 #include "log.h"
 #include "mailflow.h"
 #include "onetime.h"
@@ -339,5 +340,190 @@ gh_account_reset_password(struct gh_req *req, const char *token,
 out:
 	sodium_memzero(hash, sizeof(hash));
 	sodium_memzero(key, sizeof(key));
+	return er;
+}
+
+/* The row key of an address's code, and the stored form of a code: keyed
+ * BLAKE2b, so six digits cannot be tried offline against a stolen
+ * database. */
+static void
+code_key(const struct gh_server *srv, const char *app_id, const char *email,
+    const char *code, unsigned char out[32])
+{
+	crypto_generichash_state	 h;
+	char				 c;
+
+	crypto_generichash_init(&h, srv->secret, sizeof(srv->secret), 32);
+	crypto_generichash_update(&h, (const unsigned char *)"email_code", 11);
+	crypto_generichash_update(&h, (const unsigned char *)app_id,
+	    strlen(app_id) + 1);
+	for (; *email != '\0'; email++) {
+		c = *email >= 'A' && *email <= 'Z' ?
+		    (char)(*email - 'A' + 'a') : *email;
+		crypto_generichash_update(&h, (const unsigned char *)&c, 1);
+	}
+	if (code != NULL)
+		crypto_generichash_update(&h, (const unsigned char *)code,
+		    strlen(code) + 1);
+	crypto_generichash_final(&h, out, 32);
+}
+
+enum gh_err
+gh_account_code_start(struct gh_req *req, const char *app_id,
+    const char *email)
+{
+	struct gh_server	*srv = req->srv;
+	unsigned char		 key[32], value[32];
+	char			 code[8], hex[65], minutes[24];
+	struct gh_email_var	 vars[3];
+	struct gh_stmt		*st;
+	int64_t			 now = gh_clock_now();
+	enum gh_err		 er;
+
+	snprintf(code, sizeof(code), "%06u", randombytes_uniform(1000000));
+	code_key(srv, app_id, email, NULL, key);
+	code_key(srv, app_id, email, code, value);
+	sodium_bin2hex(hex, sizeof(hex), value, sizeof(value));
+	snprintf(minutes, sizeof(minutes), "%lld",
+	    (long long)(srv->cfg.email_code_ttl / 60));
+	vars[0] = (struct gh_email_var){ "code", code };
+	vars[1] = (struct gh_email_var){ "email", email };
+	vars[2] = (struct gh_email_var){ "minutes", minutes };
+	if ((er = gh_db_begin(srv->db, GH_DB_RELAXED)) != GH_OK)
+		goto out;
+	if ((st = gh_db_prepare(srv->db, GH_STMT_CODE_PUT, "btttii", key,
+	    sizeof(key), app_id, email, hex, now, now +
+	    srv->cfg.email_code_ttl)) == NULL)
+		er = GH_EDB;
+	else
+		er = gh_stmt_exec(st);
+	if (er != GH_OK || (er = gh_email_enqueue(srv->db, &srv->cfg, email,
+	    "email_code", vars, 3)) != GH_OK ||
+	    (er = gh_db_commit(srv->db)) != GH_OK)
+		gh_db_rollback(srv->db);
+out:
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(value, sizeof(value));
+	sodium_memzero(hex, sizeof(hex));
+	return er;
+}
+
+/* Checks the code against the address's live one, inside the caller's
+ * transaction; a wrong guess is counted (and committed by the caller). */
+static enum gh_err
+code_check(struct gh_server *srv, const char *app_id, const char *email,
+    const char *code, int64_t now)
+{
+	unsigned char	 key[32], value[32];
+	char		 hex[65];
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+	int		 live = 0, expired = 0, right = 0;
+	enum gh_err	 er;
+
+	code_key(srv, app_id, email, NULL, key);
+	code_key(srv, app_id, email, code, value);
+	sodium_bin2hex(hex, sizeof(hex), value, sizeof(value));
+	if ((st = gh_db_prepare(srv->db, GH_STMT_CODE_GET, "b", key,
+	    sizeof(key))) == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		live = gh_stmt_col_is_null(st, 2);
+		expired = gh_stmt_col_int(st, 1) <= now;
+		right = strlen(gh_stmt_col_text(st, 0)) == 64 &&
+		    sodium_memcmp(gh_stmt_col_text(st, 0), hex, 64) == 0;
+	}
+	gh_stmt_reset(st);
+	sodium_memzero(hex, sizeof(hex));
+	if (rc != GH_STEP_ROW && rc != GH_STEP_DONE)
+		return GH_EDB;
+	if (!live)
+		return GH_ENOTFOUND;
+	if (expired)
+		return GH_EAUTH;
+	if (right) {
+		st = gh_db_prepare(srv->db, GH_STMT_ONETIME_USE, "bi", key,
+		    sizeof(key), now);
+		return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+	}
+	if ((st = gh_db_prepare(srv->db, GH_STMT_CODE_MISS, "bii", key,
+	    sizeof(key), srv->cfg.email_code_attempts, now)) == NULL ||
+	    (er = gh_stmt_exec(st)) != GH_OK)
+		return GH_EDB;
+	return GH_EINVAL;
+}
+
+/* A visitor account for a proven address: no password, email verified. */
+static enum gh_err
+make_visitor(struct gh_db *db, const char *app_id, const char *email,
+    struct gh_signed_in *out, int64_t now)
+{
+	struct gh_new_user	 nu;
+	struct gh_stmt		*st;
+	char			 email_id[GH_ID_LEN + 1], addr[256];
+	const char		*code;
+	int			 verified;
+	enum gh_err		 er;
+
+	memset(&nu, 0, sizeof(nu));
+	nu.application_id = app_id;
+	nu.email = email;
+	if ((er = gh_store_user_create(db, &nu, out->user_id,
+	    out->membership_id, &code)) != GH_OK)
+		return er;
+	if ((st = gh_db_prepare(db, GH_STMT_USER_SET_VISITOR, "t",
+	    out->user_id)) == NULL || (er = gh_stmt_exec(st)) != GH_OK ||
+	    (er = gh_store_email_of(db, out->user_id, NULL, email_id, addr,
+	    &verified)) != GH_OK)
+		return st == NULL ? GH_EDB : er;
+	return gh_store_email_verify(db, email_id, now);
+}
+
+enum gh_err
+gh_account_code_verify(struct gh_req *req, const char *app_id,
+    const char *email, const char *code, int cookie,
+    struct gh_signed_in *out, int *created)
+{
+	struct gh_server	*srv = req->srv;
+	struct gh_login		 login;
+	char			 email_id[GH_ID_LEN + 1], addr[256];
+	int64_t			 now = gh_clock_now();
+	int			 verified;
+	enum gh_err		 er;
+
+	memset(out, 0, sizeof(*out));
+	*created = 0;
+	if ((er = gh_db_begin(srv->db, GH_DB_DURABLE)) != GH_OK)
+		return er;
+	if ((er = code_check(srv, app_id, email, code, now)) != GH_OK) {
+		/* A wrong guess is kept: it counts towards voiding. */
+		if (er == GH_EINVAL && gh_db_commit(srv->db) == GH_OK)
+			return GH_ENOTFOUND;
+		goto fail;
+	}
+	er = gh_store_user_login(srv->db, app_id, "email", email, &login);
+	if (er == GH_OK && !login.active)
+		er = GH_EFORBIDDEN;
+	else if (er == GH_OK) {
+		memcpy(out->user_id, login.user_id, sizeof(out->user_id));
+		if ((er = gh_store_email_of(srv->db, out->user_id, NULL,
+		    email_id, addr, &verified)) == GH_OK && !verified)
+			er = gh_store_email_verify(srv->db, email_id, now);
+		if (er == GH_OK)
+			er = gh_store_user_first_membership(srv->db,
+			    out->user_id, out->membership_id);
+	} else if (er == GH_ENOTFOUND) {
+		*created = 1;
+		er = make_visitor(srv->db, app_id, email, out, now);
+	}
+	sodium_memzero(&login, sizeof(login));
+	if (er != GH_OK || (er = start(req, app_id, "default", cookie, "otp",
+	    *created ? "sign_up_email_code" : "sign_in_email_code", out)) !=
+	    GH_OK)
+		goto fail;
+	return GH_OK;
+fail:
+	gh_db_rollback(srv->db);
+	gh_signed_in_free(out);
 	return er;
 }

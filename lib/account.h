@@ -67,6 +67,20 @@ enum gh_err	 gh_account_request_reset(struct gh_req *, const char *app_id,
 enum gh_err	 gh_account_request_magic(struct gh_req *, const char *app_id,
 		    const char *email, const char *redirect_to) GH_WUR;
 
+/* Emails a fresh 6-digit sign-in code to email (known or not: the code
+ * also makes a visitor account); it replaces any earlier one. */
+enum gh_err	 gh_account_code_start(struct gh_req *, const char *app_id,
+		    const char *email) GH_WUR;
+/*
+ * Signs in with an emailed code: GH_OK with a session (*created when a
+ * visitor account was made for an unknown address); GH_ENOTFOUND for no
+ * live code or a wrong one (email_code_attempts wrong guesses void it);
+ * GH_EAUTH when it expired; GH_EFORBIDDEN for a disabled account.
+ */
+enum gh_err	 gh_account_code_verify(struct gh_req *, const char *app_id,
+		    const char *email, const char *code, int cookie,
+		    struct gh_signed_in *, int *created) GH_WUR;
+
 #define GH_REDIRECT_MAX	2048
 /*
  * Signs in with a magic link's token (once): GH_OK with a new session, the

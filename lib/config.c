@@ -75,6 +75,8 @@ static const struct key {
 	I(email_cooldown, 0, 86400, 60),
 	I(magic_link_ttl, 60, 86400, 900),
 	I(check_email, 0, 1, 1),
+	I(email_code_ttl, 60, 3600, 900),
+	I(email_code_attempts, 1, 20, 5),
 #undef S
 #undef I
 #undef R

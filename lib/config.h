@@ -72,6 +72,8 @@ struct gh_config {
 	int64_t		 email_cooldown;	/* seconds between emails to one address */
 	int64_t		 magic_link_ttl;	/* seconds */
 	int64_t		 check_email;		/* 1: POST /check-email answers */
+	int64_t		 email_code_ttl;	/* seconds */
+	int64_t		 email_code_attempts;	/* wrong guesses a code takes */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

@@ -30,6 +30,7 @@ static const struct {
 	{ "payload_too_large", "Request body too large" },
 	{ "unsupported_media_type", "Unsupported media type" },
 	{ "rate_limited", "Too many requests" },
+	{ "invalid_code", "Invalid code" },
 	{ "internal_error", "Internal error" },
 	{ "unavailable", "Service unavailable" },
 	{ "password_check_unavailable", "Password check unavailable" },

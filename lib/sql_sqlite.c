@@ -42,7 +42,9 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	 * id order without a sort (an ORDER BY here costs more than the rest
 	 * of the request's SQL). */
 	[GH_STMT_PROFILE] =
-	    "SELECT 0, id, application_id, status, username, display_name,"
+	    "SELECT 0, id, application_id,"
+	    " CASE WHEN is_visitor THEN 'visitor' ELSE status END,"
+	    " username, display_name,"
 	    " avatar_url, banner_url, is_bot, given_name, family_name, locale,"
 	    " timezone, preferred_language, created_at FROM users WHERE id = ?1"
 	    " UNION ALL"
@@ -231,4 +233,20 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_EMAIL_CHANGE] =
 	    "UPDATE emails SET email = ?2, email_norm = ?3, verified_at = ?4"
 	    " WHERE id = ?1",
+	/* one live code per address: a new one replaces the old */
+	[GH_STMT_CODE_PUT] =
+	    "INSERT INTO one_time_tokens (hash, purpose, application_id, email,"
+	    " data, created_at, expires_at) VALUES (?1, 'email_code', ?2, ?3,"
+	    " ?4, ?5, ?6) ON CONFLICT (hash) DO UPDATE SET data = ?4,"
+	    " created_at = ?5, expires_at = ?6, used_at = NULL, attempts = 0",
+	[GH_STMT_CODE_GET] =
+	    "SELECT data, expires_at, used_at FROM one_time_tokens"
+	    " WHERE hash = ?1 AND purpose = 'email_code'",
+	/* a wrong guess; the last one allowed voids the code */
+	[GH_STMT_CODE_MISS] =
+	    "UPDATE one_time_tokens SET attempts = attempts + 1,"
+	    " used_at = CASE WHEN attempts + 1 >= ?2 THEN ?3 ELSE used_at END"
+	    " WHERE hash = ?1",
+	[GH_STMT_USER_SET_VISITOR] =
+	    "UPDATE users SET is_visitor = 1 WHERE id = ?1",
 };

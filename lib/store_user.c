@@ -163,8 +163,10 @@ gh_store_user_create(struct gh_db *db, const struct gh_new_user *in,
 	    user_id, in->application_id, in->email, email_norm, now)) == NULL ||
 	    (er = gh_stmt_exec(st)) != GH_OK)
 		goto out;
-	if ((st = gh_db_prepare(db, GH_STMT_PASSWORD_INSERT, "tti", user_id,
-	    in->password_hash, now)) == NULL || (er = gh_stmt_exec(st)) != GH_OK)
+	/* A visitor (email-code sign-in) has no password. */
+	if (in->password_hash != NULL && ((st = gh_db_prepare(db,
+	    GH_STMT_PASSWORD_INSERT, "tti", user_id, in->password_hash,
+	    now)) == NULL || (er = gh_stmt_exec(st)) != GH_OK))
 		goto out;
 	if ((st = gh_db_prepare(db, GH_STMT_ACCOUNT_INSERT, "ttti", account_id,
 	    in->application_id, in->display_name != NULL ? in->display_name :

@@ -543,3 +543,77 @@ auth_confirm_change_post(struct gh_req *req, struct gh_res *res)
 		gh_res_empty(res, 204);
 	return er;
 }
+
+/* 204 for every address: a known one signs in with the code, an unknown
+ * one becomes a visitor account. */
+enum gh_err
+auth_code_start(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
+		    gh_check_email, "email" },
+		{ "client_id", GH_JSON_STRING, 0, 1, 128, gh_check_token_chars,
+		    "client id" },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	char			 app_id[GH_ID_LEN + 1];
+	enum gh_err		 er;
+
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if (!application_of(req, res, &v[1], app_id, &er) ||
+	    !address_limits(req, res, v[0].s))
+		return er;
+	if ((er = gh_account_code_start(req, app_id, v[0].s)) == GH_OK)
+		gh_res_empty(res, 204);
+	return er;
+}
+
+static int
+six_digits(const char *s, size_t len)
+{
+	return len == 6 && strspn(s, "0123456789") == 6;
+}
+
+enum gh_err
+auth_code_verify(struct gh_req *req, struct gh_res *res)
+{
+	static const struct gh_json_field fields[] = {
+		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
+		    gh_check_email, "email" },
+		{ "code", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET, 6, 6,
+		    six_digits, "6 digits" },
+		{ "client_id", GH_JSON_STRING, 0, 1, 128, gh_check_token_chars,
+		    "client id" },
+		{ "cookie", GH_JSON_BOOL, 0, 0, 0, NULL, NULL },
+	};
+	struct gh_json_value	 v[NFIELDS(fields)];
+	struct gh_signed_in	 in;
+	char			 app_id[GH_ID_LEN + 1];
+	int			 created;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
+		return GH_OK;
+	if (!application_of(req, res, &v[2], app_id, &er))
+		return er;
+	er = gh_account_code_verify(req, app_id, v[0].s, v[1].s, v[3].b, &in,
+	    &created);
+	if (er == GH_ENOTFOUND) {
+		gh_problem(res, 400, "invalid_code", "this code is not right, "
+		    "or no longer valid; ask for a new one");
+		er = GH_OK;
+	} else if (er == GH_EAUTH) {
+		gh_problem(res, 400, "token_expired", "this code has expired; "
+		    "ask for a new one");
+		er = GH_OK;
+	} else if (er == GH_EFORBIDDEN) {
+		gh_problem(res, 403, "account_disabled", "this account has "
+		    "been disabled");
+		er = GH_OK;
+	} else if (er == GH_OK)
+		er = auth_result(req, res, created ? 201 : 200, &in);
+	gh_signed_in_free(&in);
+	return er;
+}

@@ -29,5 +29,7 @@ enum gh_err	auth_login_methods(struct gh_req *, struct gh_res *);
 enum gh_err	auth_change_email(struct gh_req *, struct gh_res *);
 enum gh_err	auth_confirm_change_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_confirm_change_post(struct gh_req *, struct gh_res *);
+enum gh_err	auth_code_start(struct gh_req *, struct gh_res *);
+enum gh_err	auth_code_verify(struct gh_req *, struct gh_res *);
 
 #endif

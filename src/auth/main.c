@@ -39,6 +39,10 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_CREDENTIAL },
 	{ "POST", "/confirm-email-change", auth_confirm_change_post,
 	    GH_ROUTE_JSON, GH_LIMIT_CREDENTIAL },
+	{ "POST", "/email-code/start", auth_code_start, GH_ROUTE_JSON,
+	    GH_LIMIT_EMAIL },
+	{ "POST", "/email-code/verify", auth_code_verify, GH_ROUTE_JSON,
+	    GH_LIMIT_CREDENTIAL },
 };
 
 static const struct gh_app app = {

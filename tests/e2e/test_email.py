@@ -666,3 +666,93 @@ def test_confirm_when_the_address_was_taken_meanwhile(srv, smtp):
     r = requests.post(api(srv, "/confirm-email-change"), timeout=TIMEOUT,
                       json={"token": tok})
     assert_problem(r, 409, "email_taken")
+
+
+# -- email codes ---------------------------------------------------------------
+
+def code_for(srv, smtp, addr):
+    mark = smtp.inbox.mark()
+    r = requests.post(api(srv, "/email-code/start"), json={"email": addr},
+                      timeout=TIMEOUT)
+    assert r.status_code == 204, r.text
+    msg = smtp.inbox.wait_for(addr, "sign-in code", after=mark)
+    m = re.search(r"\b(\d{6})\b", text_part(msg))
+    assert m, text_part(msg)
+    return m.group(1)
+
+
+def verify_code(srv, addr, code, **extra):
+    body = {"email": addr, "code": code}
+    body.update(extra)
+    return requests.post(api(srv, "/email-code/verify"), json=body,
+                         timeout=TIMEOUT)
+
+
+def test_email_code_signs_in_a_known_account_once(srv, smtp):
+    addr, _, body = sign_up(srv)
+    code = code_for(srv, smtp, addr)
+    r = verify_code(srv, addr, code)
+    assert r.status_code == 200, r.text
+    assert r.json()["profile"]["id"] == body["profile"]["id"]
+    assert ghlib.jwt_claims(r.json()["tokens"]["access_token"])["amr"] == \
+        ["otp"]
+    assert_problem(verify_code(srv, addr, code), 400, "invalid_code")
+
+
+def test_email_code_makes_a_visitor_for_an_unknown_address(srv, smtp):
+    addr = unique_email("visitor")
+    code = code_for(srv, smtp, addr)
+    r = verify_code(srv, addr, code)
+    assert r.status_code == 201, r.text
+    profile = r.json()["profile"]
+    assert profile["status"] == "visitor"
+    assert profile["credentials"][0]["email"] == addr
+    assert profile["credentials"][0]["email_verified_at"]
+    # No password: password sign-in is the unknown-account answer.
+    assert_problem(requests.post(api(srv, "/sign-in"), timeout=TIMEOUT, json={
+        "email": addr, "password": unique_password()}), 401,
+        "invalid_credentials")
+    # The next code signs in to the same account.
+    r = verify_code(srv, addr, code_for(srv, smtp, addr))
+    assert r.status_code == 200 and r.json()["profile"]["id"] == profile["id"]
+
+
+def test_email_code_wrong_guesses_void_it(srv, smtp):
+    addr, _, _ = sign_up(srv)
+    code = code_for(srv, smtp, addr)
+    wrong = "%06d" % ((int(code) + 1) % 1000000)
+    for _ in range(5):      # email_code_attempts
+        assert_problem(verify_code(srv, addr, wrong), 400, "invalid_code")
+    assert_problem(verify_code(srv, addr, code), 400, "invalid_code")
+    # A new code works again, and voids the older one.
+    old = code_for(srv, smtp, addr)
+    new = code_for(srv, smtp, addr)
+    if old != new:
+        assert_problem(verify_code(srv, addr, old), 400, "invalid_code")
+    assert verify_code(srv, addr, new).status_code == 200
+
+
+def test_email_code_expired_and_bad_input(srv, smtp):
+    addr, _, _ = sign_up(srv)
+    code = code_for(srv, smtp, addr)
+    db(srv, "UPDATE one_time_tokens SET expires_at = 1 WHERE email = ? AND "
+       "purpose = 'email_code'", addr)
+    assert_problem(verify_code(srv, addr, code), 400, "token_expired")
+    before = srv.db_snapshot()
+    for bad in ("12345", "1234567", "12a456", 123456, None):
+        r = verify_code(srv, addr, bad)
+        assert_problem(r, 400, "validation_failed")
+    assert_problem(verify_code(srv, addr, "123456", extra=1), 400,
+                   "validation_failed", [("extra", "unknown")])
+    assert srv.db_snapshot() == before
+
+
+def test_email_code_never_told_by_answer(srv, smtp):
+    known, _, _ = sign_up(srv)
+    unknown = unique_email("nobody-code")
+    for addr in (known, unknown):
+        r = requests.post(api(srv, "/email-code/start"), timeout=TIMEOUT,
+                          json={"email": addr})
+        assert (r.status_code, r.text) == (204, "")
+    assert_problem(verify_code(srv, unknown, "000000"), 400, "invalid_code")
+    assert_problem(verify_code(srv, known, "000000"), 400, "invalid_code")
