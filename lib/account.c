@@ -247,6 +247,20 @@ gh_account_request_magic(struct gh_req *req, const char *app_id,
 	return request_link(req, MAIL_MAGIC, app_id, email, redirect_to);
 }
 
+/* A link or code reached the user's address: it counts as verified. */
+static enum gh_err
+address_proven(struct gh_db *db, const char *user_id, int64_t now)
+{
+	char		 email_id[GH_ID_LEN + 1], email[256];
+	int		 verified;
+	enum gh_err	 er;
+
+	if ((er = gh_store_email_of(db, user_id, NULL, email_id, email,
+	    &verified)) != GH_OK || verified)
+		return er;
+	return gh_store_email_verify(db, email_id, now);
+}
+
 enum gh_err
 gh_account_sign_in_with_token(struct gh_req *req, const char *token,
     size_t len, int cookie, struct gh_signed_in *out,
@@ -254,8 +268,7 @@ gh_account_sign_in_with_token(struct gh_req *req, const char *token,
 {
 	struct gh_server	*srv = req->srv;
 	struct gh_onetime	 t;
-	char			 email_id[GH_ID_LEN + 1], email[256];
-	int			 verified, active;
+	int			 active;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
@@ -277,11 +290,8 @@ gh_account_sign_in_with_token(struct gh_req *req, const char *token,
 	}
 	gh_strlcpy(out->user_id, t.user_id, sizeof(out->user_id));
 	gh_strlcpy(redirect_to, t.data, GH_REDIRECT_MAX);
-	/* The link came by email: the address is proven. */
-	if ((er = gh_store_email_of(srv->db, t.user_id, NULL, email_id, email,
-	    &verified)) != GH_OK ||
-	    (!verified && (er = gh_store_email_verify(srv->db, email_id,
-	    gh_clock_now())) != GH_OK) ||
+	if ((er = address_proven(srv->db, t.user_id, gh_clock_now())) !=
+	    GH_OK ||
 	    (er = gh_store_user_first_membership(srv->db, t.user_id,
 	    out->membership_id)) != GH_OK ||
 	    (er = start(req, t.application_id, "default", cookie, "email",
@@ -460,9 +470,7 @@ make_visitor(struct gh_db *db, const char *app_id, const char *email,
 {
 	struct gh_new_user	 nu;
 	struct gh_stmt		*st;
-	char			 email_id[GH_ID_LEN + 1], addr[256];
 	const char		*code;
-	int			 verified;
 	enum gh_err		 er;
 
 	memset(&nu, 0, sizeof(nu));
@@ -472,11 +480,11 @@ make_visitor(struct gh_db *db, const char *app_id, const char *email,
 	    out->membership_id, &code)) != GH_OK)
 		return er;
 	if ((st = gh_db_prepare(db, GH_STMT_USER_SET_VISITOR, "t",
-	    out->user_id)) == NULL || (er = gh_stmt_exec(st)) != GH_OK ||
-	    (er = gh_store_email_of(db, out->user_id, NULL, email_id, addr,
-	    &verified)) != GH_OK)
-		return st == NULL ? GH_EDB : er;
-	return gh_store_email_verify(db, email_id, now);
+	    out->user_id)) == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) != GH_OK)
+		return er;
+	return address_proven(db, out->user_id, now);
 }
 
 enum gh_err
@@ -486,9 +494,7 @@ gh_account_code_verify(struct gh_req *req, const char *app_id,
 {
 	struct gh_server	*srv = req->srv;
 	struct gh_login		 login;
-	char			 email_id[GH_ID_LEN + 1], addr[256];
 	int64_t			 now = gh_clock_now();
-	int			 verified;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
@@ -506,10 +512,7 @@ gh_account_code_verify(struct gh_req *req, const char *app_id,
 		er = GH_EFORBIDDEN;
 	else if (er == GH_OK) {
 		memcpy(out->user_id, login.user_id, sizeof(out->user_id));
-		if ((er = gh_store_email_of(srv->db, out->user_id, NULL,
-		    email_id, addr, &verified)) == GH_OK && !verified)
-			er = gh_store_email_verify(srv->db, email_id, now);
-		if (er == GH_OK)
+		if ((er = address_proven(srv->db, out->user_id, now)) == GH_OK)
 			er = gh_store_user_first_membership(srv->db,
 			    out->user_id, out->membership_id);
 	} else if (er == GH_ENOTFOUND) {

@@ -197,10 +197,13 @@ auth_verify_post(struct gh_req *req, struct gh_res *res)
 	return er;
 }
 
-/* 204 for every address (gh_account_request_reset: the same work and
- * time, known account or not). */
-enum gh_err
-auth_send_reset(struct gh_req *req, struct gh_res *res)
+/* What a route that mails one address does once the request passed. */
+typedef enum gh_err (*address_mail)(struct gh_req *, const char *app_id,
+    const char *email);
+
+/* {email, client_id?} -> 204 for every address, after the limits. */
+static enum gh_err
+mail_address(struct gh_req *req, struct gh_res *res, address_mail send)
 {
 	static const struct gh_json_field fields[] = {
 		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
@@ -217,9 +220,17 @@ auth_send_reset(struct gh_req *req, struct gh_res *res)
 	if (!application_of(req, res, &v[1], app_id, &er) ||
 	    !address_limits(req, res, v[0].s))
 		return er;
-	if ((er = gh_account_request_reset(req, app_id, v[0].s)) == GH_OK)
+	if ((er = send(req, app_id, v[0].s)) == GH_OK)
 		gh_res_empty(res, 204);
 	return er;
+}
+
+/* gh_account_request_reset: the same work and time, known account or
+ * not. */
+enum gh_err
+auth_send_reset(struct gh_req *req, struct gh_res *res)
+{
+	return mail_address(req, res, gh_account_request_reset);
 }
 
 enum gh_err
@@ -544,29 +555,12 @@ auth_confirm_change_post(struct gh_req *req, struct gh_res *res)
 	return er;
 }
 
-/* 204 for every address: a known one signs in with the code, an unknown
- * one becomes a visitor account. */
+/* A known address signs in with the code, an unknown one becomes a
+ * visitor account: every address gets one. */
 enum gh_err
 auth_code_start(struct gh_req *req, struct gh_res *res)
 {
-	static const struct gh_json_field fields[] = {
-		{ "email", GH_JSON_STRING, GH_F_REQUIRED, 3, 254,
-		    gh_check_email, "email" },
-		{ "client_id", GH_JSON_STRING, 0, 1, 128, gh_check_token_chars,
-		    "client id" },
-	};
-	struct gh_json_value	 v[NFIELDS(fields)];
-	char			 app_id[GH_ID_LEN + 1];
-	enum gh_err		 er;
-
-	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
-		return GH_OK;
-	if (!application_of(req, res, &v[1], app_id, &er) ||
-	    !address_limits(req, res, v[0].s))
-		return er;
-	if ((er = gh_account_code_start(req, app_id, v[0].s)) == GH_OK)
-		gh_res_empty(res, 204);
-	return er;
+	return mail_address(req, res, gh_account_code_start);
 }
 
 static int
