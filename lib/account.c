@@ -123,8 +123,9 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 	struct gh_login		 login;
 	unsigned char		 key[GH_BACKOFF_KEY_BYTES];
 	char			 fresh[GH_PASSWORD_HASH_MAX];
+	char			 email_id[GH_ID_LEN + 1], email[256];
 	int64_t			 now = gh_clock_now(), wait;
-	int			 rehash, known, device, locked;
+	int			 rehash, known, device, locked, verified;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
@@ -163,6 +164,16 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 	if (!login.active) {
 		er = GH_EFORBIDDEN;
 		goto out;
+	}
+	/* Told only to whoever has the password. */
+	if (srv->cfg.require_email_verification) {
+		if ((er = gh_store_email_of(srv->db, login.user_id, NULL,
+		    email_id, email, &verified)) != GH_OK)
+			goto out;
+		if (!verified) {
+			er = GH_ECONFLICT;
+			goto out;
+		}
 	}
 	memcpy(out->user_id, login.user_id, sizeof(out->user_id));
 	rehash = gh_password_needs_rehash(&srv->pw, login.hash);

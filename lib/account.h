@@ -49,7 +49,9 @@ struct gh_new_account {
 /* GH_OK: a new session, committed. GH_EAUTH: unknown account or wrong
  * password, told apart by nobody (same work, same answer, a sign_in_failed
  * row and a backoff count either way). GH_EFORBIDDEN: the account is
- * disabled. GH_ELIMIT: sign-in with this identifier is locked (backoff.h)
+ * disabled. GH_ECONFLICT: require_email_verification is on and the
+ * address is not verified yet. GH_ELIMIT: sign-in with this identifier is
+ * locked (backoff.h)
  * for out->retry_after seconds and this is not a known device of it. */
 enum gh_err	 gh_account_sign_in(struct gh_req *,
 		    const struct gh_credentials *, struct gh_signed_in *) GH_WUR;

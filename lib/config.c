@@ -77,6 +77,7 @@ static const struct key {
 	I(check_email, 0, 1, 1),
 	I(email_code_ttl, 60, 3600, 900),
 	I(email_code_attempts, 1, 20, 5),
+	I(require_email_verification, 0, 1, 0),
 #undef S
 #undef I
 #undef R

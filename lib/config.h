@@ -74,6 +74,7 @@ struct gh_config {
 	int64_t		 check_email;		/* 1: POST /check-email answers */
 	int64_t		 email_code_ttl;	/* seconds */
 	int64_t		 email_code_attempts;	/* wrong guesses a code takes */
+	int64_t		 require_email_verification;	/* 1: before password sign-in */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

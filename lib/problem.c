@@ -31,6 +31,7 @@ static const struct {
 	{ "unsupported_media_type", "Unsupported media type" },
 	{ "rate_limited", "Too many requests" },
 	{ "invalid_code", "Invalid code" },
+	{ "email_not_verified", "Email address not verified" },
 	{ "internal_error", "Internal error" },
 	{ "unavailable", "Service unavailable" },
 	{ "password_check_unavailable", "Password check unavailable" },

@@ -225,6 +225,11 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 	} else if (er == GH_ELIMIT) {
 		gh_server_too_many(res, in.retry_after);
 		er = GH_OK;
+	} else if (er == GH_ECONFLICT) {
+		gh_problem(res, 403, "email_not_verified", "confirm your email "
+		    "address first: open the link we sent, or ask for a new "
+		    "one");
+		er = GH_OK;
 	} else if (er == GH_OK)
 		er = auth_result(req, res, 200, &in);
 	gh_signed_in_free(&in);

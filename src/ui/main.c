@@ -497,6 +497,10 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 		    "match an account. Check them and try again." :
 		    "This account has been disabled.";
 		er = render(res, er == GH_EAUTH ? 401 : 403, &sign_in, &v);
+	} else if (er == GH_ECONFLICT) {
+		v.error = "Confirm your email address first: open the link we "
+		    "sent you.";
+		er = render(res, 403, &sign_in, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:

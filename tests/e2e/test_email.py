@@ -756,3 +756,27 @@ def test_email_code_never_told_by_answer(srv, smtp):
         assert (r.status_code, r.text) == (204, "")
     assert_problem(verify_code(srv, unknown, "000000"), 400, "invalid_code")
     assert_problem(verify_code(srv, known, "000000"), 400, "invalid_code")
+
+
+def test_verification_can_be_required_before_sign_in(root, smtp):
+    port = free_port()
+    settings = {"smtp_url": "smtp://127.0.0.1:%d" % smtp.port,
+                "public_url": "http://127.0.0.1:%d" % port,
+                "require_email_verification": 1, "email_cooldown": 0}
+    with ghlib.running_server(root, settings=settings, port=port) as s:
+        addr, pw, _ = sign_up(s)
+        signin = lambda p: requests.post(  # noqa: E731
+            s.base_url + "/v1/auth/sign-in", timeout=TIMEOUT,
+            json={"email": addr, "password": p})
+        # A wrong password says nothing more than ever.
+        assert_problem(signin("wrong-" + pw), 401, "invalid_credentials")
+        assert_problem(signin(pw), 403, "email_not_verified")
+        r = requests.post(s.base_url + "/ui/sign-in", timeout=TIMEOUT,
+                          data={"email": addr, "password": pw},
+                          headers={"Origin": s.base_url},
+                          allow_redirects=False)
+        assert r.status_code == 403 and "Confirm your email" in r.text
+        link = link_in(smtp.inbox.wait_for(addr, "Confirm your email"))
+        assert requests.get(link, timeout=TIMEOUT,
+                            allow_redirects=False).status_code == 303
+        assert signin(pw).status_code == 200
