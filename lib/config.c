@@ -67,6 +67,7 @@ static const struct key {
 	S(smtp_password, ""),
 	I(smtp_starttls, 0, 1, 0),
 	I(smtp_timeout_ms, 100, 600000, 10000),
+	S(smtp_ca_file, ""),
 	S(mail_dir, ""),
 	S(templates_dir, ""),
 	I(email_verification_ttl, 60, 30LL * 86400, 86400),

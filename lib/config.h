@@ -64,6 +64,7 @@ struct gh_config {
 	char		 smtp_password[256];
 	int64_t		 smtp_starttls;		/* 1: smtp:// must upgrade */
 	int64_t		 smtp_timeout_ms;
+	char		 smtp_ca_file[GH_CONFIG_PATH_MAX];	/* "" = system CAs */
 	char		 mail_dir[GH_CONFIG_PATH_MAX];	/* "" = data_dir/mail */
 	char		 templates_dir[GH_CONFIG_PATH_MAX]; /* "" = built-in */
 	int64_t		 email_verification_ttl;	/* seconds */

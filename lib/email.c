@@ -359,6 +359,8 @@ send_smtp(const struct gh_config *cfg, const char *to, const char *msg,
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	if (cfg->smtp_starttls)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (cfg->smtp_ca_file[0] != '\0')	/* a private CA; always verified */
+		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca_file);
 	if (cfg->smtp_username[0] != '\0') {
 		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password);

@@ -780,3 +780,103 @@ def test_verification_can_be_required_before_sign_in(root, smtp):
         assert requests.get(link, timeout=TIMEOUT,
                             allow_redirects=False).status_code == 303
         assert signin(pw).status_code == 200
+
+
+# -- TLS and AUTH ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 and its server context."""
+    import ssl
+    d = tmp_path_factory.mktemp("smtp-tls")
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return cert, ctx
+
+
+def sign_up_through(root, settings, inbox):
+    """Signs up on a server of its own and waits for the verification."""
+    with ghlib.running_server(root, settings=settings) as s:
+        addr, _, _ = sign_up(s)
+        try:
+            return inbox.wait_for(addr, "Confirm your email", timeout=8), s
+        except AssertionError:
+            rows = db(s, "SELECT attempts, last_error FROM outbox")
+            raise AssertionError("not delivered: %s" % rows)
+
+
+def test_starttls_with_auth(root, tls):
+    from aiosmtpd.smtp import AuthResult
+    cert, ctx = tls
+    inbox, port = Inbox(), free_port()
+
+    def auth(server, session, envelope, mechanism, data):
+        return AuthResult(success=(data.login, data.password) ==
+                          (b"mailer", b"s3cret"))
+    c = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=ctx,
+                   require_starttls=True, authenticator=auth,
+                   auth_required=True)
+    c.start()
+    try:
+        msg, _ = sign_up_through(root, {
+            "smtp_url": "smtp://127.0.0.1:%d" % port, "smtp_starttls": 1,
+            "smtp_ca_file": cert, "smtp_username": "mailer",
+            "smtp_password": "s3cret"}, inbox)
+        assert link_in(msg)
+        # A wrong password: refused by the server, kept for a retry.
+        with ghlib.running_server(root, settings={
+                "smtp_url": "smtp://127.0.0.1:%d" % port,
+                "smtp_starttls": 1, "smtp_ca_file": cert,
+                "smtp_username": "mailer", "smtp_password": "wrong",
+                "smtp_timeout_ms": 2000}) as s:
+            addr, _, _ = sign_up(s)
+            deadline = time.monotonic() + 8
+            rows = []
+            while time.monotonic() < deadline:
+                rows = db(s, "SELECT attempts, last_error, sent_at FROM "
+                          "outbox WHERE to_addr = ?", addr)
+                if rows and rows[0][1]:
+                    break
+                time.sleep(0.1)
+            assert rows and rows[0][2] is None and rows[0][1], rows
+            assert inbox.count(addr) == 0
+    finally:
+        c.stop()
+
+
+def test_smtps(root, tls):
+    cert, ctx = tls
+    inbox, port = Inbox(), free_port()
+    c = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=ctx)
+    c.start()
+    try:
+        msg, _ = sign_up_through(root, {
+            "smtp_url": "smtps://127.0.0.1:%d" % port,
+            "smtp_ca_file": cert}, inbox)
+        assert link_in(msg)
+    finally:
+        c.stop()
+
+
+def test_untrusted_certificate_is_refused(root, tls):
+    _, ctx = tls
+    inbox, port = Inbox(), free_port()
+    c = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=ctx)
+    c.start()
+    try:
+        with ghlib.running_server(root, settings={
+                "smtp_url": "smtps://127.0.0.1:%d" % port}) as s:
+            addr, _, _ = sign_up(s)
+            time.sleep(1.5)
+            rows = db(s, "SELECT sent_at, last_error FROM outbox WHERE "
+                      "to_addr = ?", addr)
+            assert rows[0][0] is None and rows[0][1], rows
+            assert inbox.count(addr) == 0
+    finally:
+        c.stop()
