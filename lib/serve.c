@@ -3,16 +3,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <errno.h>
 
 #include <fcgiapp.h>
 
 #include "clock.h"
 #include "cookie.h"
 #include "db.h"
-#include "email.h"
 #include "form.h"
 #include "http.h"
 #include "http_io.h"
@@ -724,44 +720,12 @@ gh_server_handle(struct gh_server *srv, struct gh_io *io)
 	gh_http_req_free(&req);
 }
 
-/* How often a mailing program looks for messages that are due again. */
-#define MAIL_CHECK_MS	10000
-#define MAIL_BUDGET_MS	60000	/* the longest one delivery run takes */
+static gh_after_answer	 after_answer;
 
-/*
- * After the answer is out, messages this process queued, and now and then
- * those left by failures, are delivered by a child of this process with a
- * connection of its own: the process takes its next request at once, so a
- * mail server that is slow or down never holds up answers, and no request
- * is slower for following one that sent an email (which would tell an
- * attacker that the address has an account). One child at a time.
- */
-static void
-deliver_mail(struct gh_server *srv)
+void
+gh_serve_after(gh_after_answer fn)
 {
-	static double	 last;
-	static pid_t	 child;
-	struct gh_db	*db;
-	double		 now = gh_clock_ms();
-
-	if (!(srv->app->flags & GH_APP_MAIL) ||
-	    (!gh_email_pending() && now - last < MAIL_CHECK_MS))
-		return;
-	if (child > 0 && waitpid(child, NULL, WNOHANG) == 0)
-		return;		/* the last run is still going */
-	last = now;
-	if ((child = fork()) != 0) {
-		if (child < 0)
-			gh_log("mail: cannot fork a sender: %s", strerror(errno));
-		return;
-	}
-	/* The child: never the parent's SQLite connection (not across fork). */
-	if (gh_db_open(gh_config_db_path(&srv->cfg), 0, &db) == GH_OK) {
-		(void)gh_email_deliver_due(db, &srv->cfg, 100, MAIL_BUDGET_MS,
-		    NULL);
-		gh_db_close(db);
-	}
-	_exit(0);
+	after_answer = fn;
 }
 
 /* Without a working set-up there is nothing to serve; as plain CGI the
@@ -805,9 +769,8 @@ gh_serve(const struct gh_app *app)
 		/* The web server sends the answer once our output ends. */
 		fflush(stdout);
 		fclose(stdout);
-		if ((app->flags & GH_APP_MAIL) && gh_email_pending())
-			(void)gh_email_deliver_due(srv.db, &srv.cfg, 20,
-			    MAIL_BUDGET_MS, NULL);
+		if (after_answer != NULL)
+			after_answer(&srv, 1);
 		gh_server_close(&srv);
 		return 0;
 	}
@@ -817,7 +780,8 @@ gh_serve(const struct gh_app *app)
 	while (FCGX_Accept_r(&r) >= 0) {
 		gh_server_handle(&srv, &io);
 		FCGX_Finish_r(&r);
-		deliver_mail(&srv);
+		if (after_answer != NULL)
+			after_answer(&srv, 0);
 	}
 	gh_server_close(&srv);
 	return 0;

@@ -27,9 +27,6 @@ enum gh_app_flags {
 	/* Checks passwords: prepare the decoy hash at start-up so the first
 	 * unknown account costs what every later one does. */
 	GH_APP_PASSWORDS = 1 << 0,
-	/* Sends email: after its responses it delivers what is due in the
-	 * outbox, at once when it queued something, else now and then. */
-	GH_APP_MAIL = 1 << 1,
 };
 
 struct gh_app {
@@ -54,6 +51,12 @@ struct gh_server {
 	struct gh_cookie_cache	*cookies;	/* cache of checked session cookies */
 	struct gh_cidrs		 trusted;	/* trusted_proxies, parsed */
 };
+
+/* What a program does once an answer is out and the client no longer
+ * waits (cgi: the one answer of a plain-CGI run), e.g. deliver email
+ * (lib/mailer.h). Set before gh_serve(); NULL does nothing. */
+typedef void (*gh_after_answer)(struct gh_server *, int cgi);
+void		 gh_serve_after(gh_after_answer);
 
 /* Runs the program: one request as plain CGI, or the FastCGI accept loop.
  * Returns the process exit status. */

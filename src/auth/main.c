@@ -1,5 +1,6 @@
 /* auth.fcgi — mounted at /v1/auth (DESIGN.md §6). */
 #include "handlers.h"
+#include "mailer.h"
 #include "serve.h"
 
 static const struct gh_route routes[] = {
@@ -47,11 +48,12 @@ static const struct gh_route routes[] = {
 
 static const struct gh_app app = {
 	"auth", "/v1/auth", routes, sizeof(routes) / sizeof(routes[0]),
-	GH_APP_PASSWORDS | GH_APP_MAIL
+	GH_APP_PASSWORDS
 };
 
 int
 main(void)
 {
+	gh_serve_after(gh_mailer_after_answer);
 	return gh_serve(&app);
 }

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "policy.h"
 #include "problem.h"
+#include "mailer.h"
 #include "serve.h"
 #include "store_user.h"
 #include "url.h"
@@ -887,11 +888,12 @@ static const struct gh_route routes[] = {
 
 static const struct gh_app app = {
 	"ui", "/ui", routes, sizeof(routes) / sizeof(routes[0]),
-	GH_APP_PASSWORDS | GH_APP_MAIL
+	GH_APP_PASSWORDS
 };
 
 int
 main(void)
 {
+	gh_serve_after(gh_mailer_after_answer);
 	return gh_serve(&app);
 }
