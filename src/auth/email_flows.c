@@ -178,8 +178,10 @@ auth_verify_get(struct gh_req *req, struct gh_res *res)
 	return link_then_redirect(req, res, verify, "verified");
 }
 
-enum gh_err
-auth_verify_post(struct gh_req *req, struct gh_res *res)
+/* POST {token}: what a link's GET does, for apps: 204; 400 for a token
+ * that is no good; 409 when the address was taken meanwhile. */
+static enum gh_err
+link_by_post(struct gh_req *req, struct gh_res *res, token_action act)
 {
 	static const struct gh_json_field fields[] = { F_TOKEN };
 	struct gh_json_value	 v[NFIELDS(fields)];
@@ -187,14 +189,25 @@ auth_verify_post(struct gh_req *req, struct gh_res *res)
 
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
-	er = verify(req, v[0].s, v[0].len);
+	er = act(req, v[0].s, v[0].len);
 	if (er == GH_ENOTFOUND || er == GH_EAUTH) {
 		token_problem(res, er);
+		return GH_OK;
+	}
+	if (er == GH_ECONFLICT) {
+		gh_problem(res, 409, "email_taken", "an account uses this "
+		    "address by now");
 		return GH_OK;
 	}
 	if (er == GH_OK)
 		gh_res_empty(res, 204);
 	return er;
+}
+
+enum gh_err
+auth_verify_post(struct gh_req *req, struct gh_res *res)
+{
+	return link_by_post(req, res, verify);
 }
 
 /* What a route that mails one address does once the request passed. */
@@ -534,25 +547,7 @@ auth_confirm_change_get(struct gh_req *req, struct gh_res *res)
 enum gh_err
 auth_confirm_change_post(struct gh_req *req, struct gh_res *res)
 {
-	static const struct gh_json_field fields[] = { F_TOKEN };
-	struct gh_json_value	 v[NFIELDS(fields)];
-	enum gh_err		 er;
-
-	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
-		return GH_OK;
-	er = confirm_change(req, v[0].s, v[0].len);
-	if (er == GH_ENOTFOUND || er == GH_EAUTH) {
-		token_problem(res, er);
-		return GH_OK;
-	}
-	if (er == GH_ECONFLICT) {
-		gh_problem(res, 409, "email_taken", "an account uses this "
-		    "address by now");
-		return GH_OK;
-	}
-	if (er == GH_OK)
-		gh_res_empty(res, 204);
-	return er;
+	return link_by_post(req, res, confirm_change);
 }
 
 /* A known address signs in with the code, an unknown one becomes a

@@ -407,18 +407,27 @@ signed_in(struct gh_req *req, struct gh_res *res, struct gh_signed_in *in,
 	return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
 }
 
-/* "Try again in 3 minutes." for a refusal of retry_after seconds. */
-static void
-wait_words(char *buf, size_t len, const char *what, int64_t retry_after)
+/* A refusal for retry_after seconds as a page: pg with what and "Try
+ * again in 3 minutes." in its alert box, 429 and Retry-After. msg holds
+ * the words. */
+static enum gh_err
+too_many(struct gh_res *res, const struct page *pg, struct view *v,
+    char *msg, size_t msglen, const char *what, int64_t retry_after)
 {
-	int64_t	 minutes = (retry_after + 59) / 60;
+	int64_t		 minutes = (retry_after + 59) / 60;
+	enum gh_err	 er;
 
 	if (retry_after < 60)
-		snprintf(buf, len, "%s Try again in %lld second%s.", what,
+		snprintf(msg, msglen, "%s Try again in %lld second%s.", what,
 		    (long long)retry_after, retry_after == 1 ? "" : "s");
 	else
-		snprintf(buf, len, "%s Try again in %lld minute%s.", what,
+		snprintf(msg, msglen, "%s Try again in %lld minute%s.", what,
 		    (long long)minutes, minutes == 1 ? "" : "s");
+	v->error = msg;
+	if ((er = render(res, 429, pg, v)) != GH_OK)
+		return er;
+	return gh_res_header(res, "Retry-After", "%lld",
+	    (long long)retry_after);
 }
 
 /* The route's rate limit, answered as a page: 1 to go on, 0 when res
@@ -433,14 +442,9 @@ page_limit(struct gh_req *req, struct gh_res *res, const char *name,
 	*er = gh_server_take(req, name, rate, NULL, &retry_after);
 	if (*er == GH_OK)
 		return 1;
-	if (*er != GH_ELIMIT)
-		return 0;
-	wait_words(msg, msglen, "Too many attempts from your network.",
-	    retry_after);
-	v->error = msg;
-	if ((*er = render(res, 429, pg, v)) == GH_OK)
-		*er = gh_res_header(res, "Retry-After", "%lld",
-		    (long long)retry_after);
+	if (*er == GH_ELIMIT)
+		*er = too_many(res, pg, v, msg, msglen, "Too many attempts "
+		    "from your network.", retry_after);
 	return 0;
 }
 
@@ -486,14 +490,10 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	cr.password_len = strlen(fm.password);
 	cr.cookie = 1;
 	er = gh_account_sign_in(req, &cr, &in);
-	if (er == GH_ELIMIT) {
-		wait_words(msg, sizeof(msg), "Too many failed sign-ins with "
-		    "this email.", in.retry_after);
-		v.error = msg;
-		if ((er = render(res, 429, &sign_in, &v)) == GH_OK)
-			er = gh_res_header(res, "Retry-After", "%lld",
-			    (long long)in.retry_after);
-	} else if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
+	if (er == GH_ELIMIT)
+		er = too_many(res, &sign_in, &v, msg, sizeof(msg), "Too many "
+		    "failed sign-ins with this email.", in.retry_after);
+	else if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
 		v.error = er == GH_EAUTH ? "That email and password do not "
 		    "match an account. Check them and try again." :
 		    "This account has been disabled.";
@@ -729,12 +729,8 @@ post_forgot(struct gh_req *req, struct gh_res *res)
 	}
 	if ((er = gh_server_address_take(req, fm.email, &retry_after)) ==
 	    GH_ELIMIT) {
-		wait_words(msg, sizeof(msg), "We just sent a link to this "
-		    "address.", retry_after);
-		v.error = msg;
-		if ((er = render(res, 429, &forgot, &v)) == GH_OK)
-			er = gh_res_header(res, "Retry-After", "%lld",
-			    (long long)retry_after);
+		er = too_many(res, &forgot, &v, msg, sizeof(msg), "We just sent "
+		    "a link to this address.", retry_after);
 		goto out;
 	}
 	if (er != GH_OK || (er = gh_store_app_by_client(req->srv->db,

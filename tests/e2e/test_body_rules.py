@@ -19,7 +19,20 @@ ROUTES = {
     "refresh": ("POST", "/refresh", False),
     "sign-out": ("POST", "/sign-out", True),
     "patch-me": ("PATCH", "/me", True),
+    "send-email-verification": ("POST", "/send-email-verification", True),
+    "verify": ("POST", "/verify", False),
+    "send-password-reset": ("POST", "/send-password-reset", False),
+    "reset-password": ("POST", "/reset-password", False),
+    "send-magic-link": ("POST", "/send-magic-link", False),
+    "change-email": ("POST", "/change-email", True),
+    "confirm-email-change": ("POST", "/confirm-email-change", False),
+    "email-code-start": ("POST", "/email-code/start", False),
+    "email-code-verify": ("POST", "/email-code/verify", False),
+    "check-email": ("POST", "/check-email", False),
+    "login-methods": ("POST", "/login-methods", False),
 }
+
+TOKEN = "A" * 43
 
 # A body each route would accept apart from what the test breaks.
 def valid_body(route):
@@ -29,6 +42,18 @@ def valid_body(route):
         "refresh": {"refresh_token": "A" * 43},
         "sign-out": {},
         "patch-me": {"display_name": "Body Rules"},
+        "send-email-verification": {},
+        "verify": {"token": TOKEN},
+        "send-password-reset": {"email": "body-rules@example.com"},
+        "reset-password": {"token": TOKEN, "new_password": "long enough password"},
+        "send-magic-link": {"email": "body-rules@example.com"},
+        "change-email": {"new_email": "body-rules-2@example.com",
+                         "password": "long enough password"},
+        "confirm-email-change": {"token": TOKEN},
+        "email-code-start": {"email": "body-rules@example.com"},
+        "email-code-verify": {"email": "body-rules@example.com", "code": "123456"},
+        "check-email": {"email": "body-rules@example.com"},
+        "login-methods": {},
     }[route]
 
 
@@ -104,8 +129,8 @@ def test_invalid_utf8(route, case, send, db_unchanged):
 @pytest.mark.parametrize("route", ALL)
 def test_nesting_deeper_than_limit(route, send, db_unchanged):
     do = send(route)
-    field = {"sign-up": "email", "sign-in": "email", "refresh": "refresh_token",
-             "sign-out": "x", "patch-me": "display_name"}[route]
+    # The first field the route reads, or any name for routes without one.
+    field = next(iter(valid_body(route)), "x")
     body = ('{"%s": ' % field + "[" * 40 + "]" * 40 + "}").encode()
     with db_unchanged():
         r = do(body, JSON)
@@ -176,7 +201,11 @@ WRONG_METHODS = [
     ("/sign-up", "GET", "POST"), ("/sign-up", "PUT", "POST"), ("/sign-up", "DELETE", "POST"),
     ("/sign-in", "GET", "POST"), ("/refresh", "GET", "POST"), ("/sign-out", "GET", "POST"),
     ("/sign-out", "DELETE", "POST"), ("/me", "POST", "GET"), ("/me", "PUT", "PATCH"),
-    ("/me", "DELETE", "GET"),
+    ("/me", "DELETE", "GET"), ("/verify", "PUT", "POST"),
+    ("/send-password-reset", "GET", "POST"), ("/reset-password", "GET", "POST"),
+    ("/send-magic-link", "GET", "POST"), ("/sign-in-with-token", "POST", "GET"),
+    ("/change-email", "GET", "POST"), ("/email-code/verify", "GET", "POST"),
+    ("/check-email", "GET", "POST"),
 ]
 
 
