@@ -1,6 +1,8 @@
 #include <string.h>
 
 #include "account.h"
+#include "cookie.h"
+#include "json.h"
 #include "audit.h"
 #include "backoff.h"
 #include "clock.h"
@@ -23,9 +25,10 @@ gh_signed_in_free(struct gh_signed_in *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static enum gh_err
-start(struct gh_req *req, const char *app_id, const char *client_id,
-    int cookie, const char *amr, const char *action, struct gh_signed_in *out)
+enum gh_err
+gh_account_start(struct gh_req *req, const char *app_id,
+    const char *client_id, int cookie, const char *amr, const char *action,
+    struct gh_signed_in *out)
 {
 	struct gh_subject	 subj;
 	enum gh_err		 er;
@@ -41,6 +44,37 @@ start(struct gh_req *req, const char *app_id, const char *client_id,
 	    out->session_id)) != GH_OK)
 		return er;
 	return gh_db_commit(req->srv->db);
+}
+
+/* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
+ * mode the tokens stay out of reach of scripts: the session cookie is set
+ * (HttpOnly) and the body carries the profile and the CSRF token. */
+enum gh_err
+gh_account_answer(struct gh_req *req, struct gh_res *res, int status,
+    const struct gh_signed_in *in)
+{
+	json_object	*o, *profile;
+	char		 csrf[GH_CSRF_LEN + 1];
+	enum gh_err	 er;
+
+	if ((er = gh_store_user_profile(req->srv->db, in->user_id,
+	    in->membership_id, &profile)) != GH_OK)
+		return er;
+	o = json_object_new_object();
+	if (in->tokens.cookie[0] != '\0') {
+		gh_csrf_token(req->srv->secret, in->session_id, csrf);
+		gh_json_add(o, "csrf_token", json_object_new_string(csrf));
+	} else
+		gh_json_add(o, "tokens", gh_tokens_json(&in->tokens));
+	gh_json_add(o, "profile", profile);
+	gh_res_json(res, status, o);
+	if (in->device[0] != '\0' &&
+	    (er = gh_cookie_device_set(res, &req->srv->cfg, in->device)) !=
+	    GH_OK)
+		return er;
+	if (in->tokens.cookie[0] != '\0')
+		return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
+	return GH_OK;
 }
 
 enum gh_err
@@ -76,8 +110,8 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 	    out->user_id, email_id, email)) != GH_OK ||
 	    (er = gh_device_new(db, out->user_id, gh_clock_now(),
 	    out->device)) != GH_OK ||
-	    (er = start(req, in->application_id, in->client_id, in->cookie,
-	    "pwd", "sign_up", out)) != GH_OK)
+	    (er = gh_account_start(req, in->application_id, in->client_id,
+	    in->cookie, "pwd", "sign_up", out)) != GH_OK)
 		gh_db_rollback(db);
 out:
 	sodium_memzero(hash, sizeof(hash));
@@ -193,8 +227,8 @@ gh_account_sign_in(struct gh_req *req, const struct gh_credentials *in,
 	    out->device)) != GH_OK) ||
 	    (er = gh_store_user_first_membership(srv->db, login.user_id,
 	    out->membership_id)) != GH_OK ||
-	    (er = start(req, in->application_id, in->client_id, in->cookie,
-	    "pwd", "sign_in", out)) != GH_OK)
+	    (er = gh_account_start(req, in->application_id, in->client_id,
+	    in->cookie, "pwd", "sign_in", out)) != GH_OK)
 		gh_db_rollback(srv->db);
 out:
 	sodium_memzero(&login, sizeof(login));
@@ -279,15 +313,23 @@ gh_account_sign_in_with_token(struct gh_req *req, const char *token,
 {
 	struct gh_server	*srv = req->srv;
 	struct gh_onetime	 t;
-	int			 active;
+	int64_t			 now = gh_clock_now();
+	int			 active, federated = 0;
 	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
 	redirect_to[0] = '\0';
 	if ((er = gh_db_begin(srv->db, GH_DB_RELAXED)) != GH_OK)
 		return er;
-	if ((er = gh_onetime_use(srv->db, "magic_link", token, len,
-	    gh_clock_now(), 1, &t)) != GH_OK)
+	/* A magic link's token, or the login token of an OAuth sign-in
+	 * (docs/oauth.md), whose data is the client it was for. */
+	er = gh_onetime_use(srv->db, "magic_link", token, len, now, 1, &t);
+	if (er == GH_ENOTFOUND) {
+		federated = 1;
+		er = gh_onetime_use(srv->db, "oauth_login", token, len, now, 1,
+		    &t);
+	}
+	if (er != GH_OK)
 		goto fail;
 	if (t.user_id[0] == '\0') {
 		er = GH_ENOTFOUND;
@@ -300,12 +342,15 @@ gh_account_sign_in_with_token(struct gh_req *req, const char *token,
 		goto fail;
 	}
 	gh_strlcpy(out->user_id, t.user_id, sizeof(out->user_id));
-	gh_strlcpy(redirect_to, t.data, GH_REDIRECT_MAX);
-	if ((er = address_proven(srv->db, t.user_id, gh_clock_now())) !=
-	    GH_OK ||
+	if (!federated)
+		gh_strlcpy(redirect_to, t.data, GH_REDIRECT_MAX);
+	if ((!federated && (er = address_proven(srv->db, t.user_id, now)) !=
+	    GH_OK) ||
 	    (er = gh_store_user_first_membership(srv->db, t.user_id,
 	    out->membership_id)) != GH_OK ||
-	    (er = start(req, t.application_id, "default", cookie, "email",
+	    (er = gh_account_start(req, t.application_id, federated &&
+	    t.data[0] != '\0' ? t.data : "default", cookie, federated ?
+	    "fed" : "email", federated ? "sign_in_oauth" :
 	    "sign_in_magic_link", out)) != GH_OK)
 		goto fail;
 	return GH_OK;
@@ -531,9 +576,9 @@ gh_account_code_verify(struct gh_req *req, const char *app_id,
 		er = make_visitor(srv->db, app_id, email, out, now);
 	}
 	sodium_memzero(&login, sizeof(login));
-	if (er != GH_OK || (er = start(req, app_id, "default", cookie, "otp",
-	    *created ? "sign_up_email_code" : "sign_in_email_code", out)) !=
-	    GH_OK)
+	if (er != GH_OK || (er = gh_account_start(req, app_id, "default",
+	    cookie, "otp", *created ? "sign_up_email_code" :
+	    "sign_in_email_code", out)) != GH_OK)
 		goto fail;
 	return GH_OK;
 fail:

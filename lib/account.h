@@ -103,6 +103,16 @@ enum gh_err	 gh_account_sign_in_with_token(struct gh_req *,
 enum gh_err	 gh_account_reset_password(struct gh_req *, const char *token,
 		    size_t token_len, const char *password, size_t len,
 		    enum gh_policy *verdict) GH_WUR;
+/* Inside the caller's write transaction: a session for out->user_id in
+ * out->membership_id ("" for none), its action-log row, and the commit. */
+enum gh_err	 gh_account_start(struct gh_req *, const char *app_id,
+		    const char *client_id, int cookie, const char *amr,
+		    const char *action, struct gh_signed_in *out) GH_WUR;
+/* The AuthenticationResult {tokens, profile} with status, or in cookie
+ * mode {csrf_token, profile} and the session cookie. */
+struct gh_res;
+enum gh_err	 gh_account_answer(struct gh_req *, struct gh_res *,
+		    int status, const struct gh_signed_in *) GH_WUR;
 void		 gh_signed_in_free(struct gh_signed_in *);
 
 #endif

@@ -4,12 +4,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
 #include "breach.h"
 #include "config.h"
+#include "fetch.h"
 #include "log.h"
 
 #define SHA1_HEX	40
@@ -57,31 +57,6 @@ gh_breach_range_has(const char *body, size_t len, const char *suffix)
 	return lines > 0 ? GH_BREACH_NO : GH_BREACH_UNKNOWN;
 }
 
-struct body {
-	char	*buf;
-	size_t	 len;
-	int	 too_big;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct body	*b = arg;
-	size_t		 add = size * n;
-	char		*grown;
-
-	if (add > GH_BREACH_BODY_MAX - b->len) {
-		b->too_big = 1;
-		return 0;	/* makes curl stop with an error */
-	}
-	if ((grown = realloc(b->buf, b->len + add + 1)) == NULL)
-		return 0;
-	b->buf = grown;
-	memcpy(b->buf + b->len, data, add);
-	b->len += add;
-	return add;
-}
-
 /* The SHA-1 of the password in upper-case hex (the range API's form). */
 static int
 sha1_hex(const char *pw, size_t len, char out[SHA1_HEX + 1])
@@ -105,58 +80,32 @@ sha1_hex(const char *pw, size_t len, char out[SHA1_HEX + 1])
 enum gh_breach
 gh_breach_check(const struct gh_config *cfg, const char *pw, size_t len)
 {
-	static int		 curl_ready;
-	CURL			*c = NULL;
-	struct curl_slist	*hdrs = NULL;
-	struct body		 b = { NULL, 0, 0 };
+	struct gh_fetch		 f;
+	struct gh_fetched	 got = { 0, NULL, 0 };
 	char			 hex[SHA1_HEX + 1];
 	char			 url[sizeof(cfg->breached_password_url) + 8];
-	long			 status = 0;
-	CURLcode		 rc;
 	enum gh_breach		 verdict = GH_BREACH_UNKNOWN;
 
 	if (sha1_hex(pw, len, hex) != 0)
 		return GH_BREACH_UNKNOWN;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			goto out;
-		curl_ready = 1;
-	}
 	snprintf(url, sizeof(url), "%s%.5s", cfg->breached_password_url, hex);
-	if ((c = curl_easy_init()) == NULL ||
-	    (hdrs = curl_slist_append(NULL, "Add-Padding: true")) == NULL)
+	memset(&f, 0, sizeof(f));
+	f.what = "breached-password check";
+	f.url = url;
+	f.headers[0] = "Add-Padding: true";
+	f.timeout_ms = (long)cfg->breached_password_timeout_ms;
+	f.max = GH_BREACH_BODY_MAX;
+	if (gh_fetch(&f, &got) != GH_OK)
 		goto out;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-	    (long)cfg->breached_password_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)cfg->breached_password_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gatehouse");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
-		gh_log("breached-password check: %s%s", curl_easy_strerror(rc),
-		    b.too_big ? " (answer too large)" : "");
+	if (got.status != 200) {
+		gh_log("breached-password check: HTTP %ld", got.status);
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		gh_log("breached-password check: HTTP %ld", status);
-		goto out;
-	}
-	verdict = gh_breach_range_has(b.buf != NULL ? b.buf : "", b.len,
-	    hex + PREFIX_LEN);
+	verdict = gh_breach_range_has(got.body, got.len, hex + PREFIX_LEN);
 	if (verdict == GH_BREACH_UNKNOWN)
 		gh_log("breached-password check: not a range answer");
 out:
 	sodium_memzero(hex, sizeof(hex));
-	curl_slist_free_all(hdrs);
-	if (c != NULL)
-		curl_easy_cleanup(c);
-	free(b.buf);
+	gh_fetched_free(&got);
 	return verdict;
 }

@@ -79,12 +79,272 @@ static const struct key {
 	I(email_code_ttl, 60, 3600, 900),
 	I(email_code_attempts, 1, 20, 5),
 	I(require_email_verification, 0, 1, 0),
+	S(oauth_providers, ""),
+	I(oauth_state_ttl, 60, 3600, 600),
+	I(oauth_timeout_ms, 100, 60000, 5000),
+	I(oauth_cache_ttl, 60, 7LL * 86400, 3600),
+	I(oauth_auto_link, 0, 1, 1),
 #undef S
 #undef I
 #undef R
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+/* The fields of a provider: oauth_<name>_<field>. */
+static const struct pkey {
+	const char	*name;
+	size_t		 off;
+	size_t		 size;
+} pkeys[] = {
+#define P(n) { #n, offsetof(struct gh_oauth_cfg, n), \
+	sizeof(((struct gh_oauth_cfg *)0)->n) }
+	P(type), P(display_name), P(client_id), P(client_secret), P(issuer),
+	P(authorize_url), P(token_url), P(userinfo_url), P(jwks_url),
+	P(api_url), P(scopes), P(redirect_uri), P(audiences), P(team_id),
+	P(key_id), P(private_key_file),
+#undef P
+};
+
+#define NPKEYS	(sizeof(pkeys) / sizeof(pkeys[0]))
+
+/* What a provider type fills in when left empty. */
+static const struct preset {
+	const char	*type, *display_name, *issuer, *authorize_url;
+	const char	*token_url, *api_url, *scopes;
+} presets[] = {
+	{ "oidc", NULL, NULL, NULL, NULL, NULL, "openid email profile" },
+	{ "google", "Google", "https://accounts.google.com", NULL, NULL, NULL,
+	    "openid email profile" },
+	{ "microsoft", "Microsoft",
+	    "https://login.microsoftonline.com/common/v2.0", NULL, NULL, NULL,
+	    "openid email profile" },
+	{ "apple", "Apple", "https://appleid.apple.com", NULL, NULL, NULL,
+	    "openid email name" },
+	{ "github", "GitHub", NULL, "https://github.com/login/oauth/authorize",
+	    "https://github.com/login/oauth/access_token",
+	    "https://api.github.com", "read:user user:email" },
+	{ "facebook", "Facebook", NULL,
+	    "https://www.facebook.com/v19.0/dialog/oauth",
+	    "https://graph.facebook.com/v19.0/oauth/access_token",
+	    "https://graph.facebook.com/v19.0", "email public_profile" },
+};
+
+static int
+provider_name_ok(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > GH_OAUTH_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* The slot of provider name[0..len), made when new; NULL when full. */
+static struct gh_oauth_cfg *
+provider_slot(struct gh_config *c, const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->noauth; i++)
+		if (strlen(c->oauth[i].name) == len &&
+		    memcmp(c->oauth[i].name, name, len) == 0)
+			return &c->oauth[i];
+	if (c->noauth == GH_OAUTH_MAX)
+		return NULL;
+	memcpy(c->oauth[c->noauth].name, name, len);
+	c->oauth[c->noauth].name[len] = '\0';
+	return &c->oauth[c->noauth++];
+}
+
+static enum gh_err
+set_provider_field(struct gh_oauth_cfg *p, const struct pkey *k,
+    const char *val, const char *where, char *err, size_t errsz)
+{
+	if (strlen(val) >= k->size) {
+		snprintf(err, errsz, "%s: oauth_%s_%s is too long", where,
+		    p->name, k->name);
+		return GH_EINVAL;
+	}
+	memcpy((char *)p + k->off, val, strlen(val) + 1);
+	return GH_OK;
+}
+
+/* oauth_<name>_<field> = val; GH_ENOTFOUND when key is not of that form. */
+static enum gh_err
+set_provider(struct gh_config *c, const char *key, const char *val,
+    const char *where, char *err, size_t errsz)
+{
+	const char		*name, *us;
+	struct gh_oauth_cfg	*p;
+	size_t			 i;
+
+	if (strncmp(key, "oauth_", 6) != 0)
+		return GH_ENOTFOUND;
+	name = key + 6;
+	if ((us = strchr(name, '_')) == NULL ||
+	    !provider_name_ok(name, (size_t)(us - name)))
+		return GH_ENOTFOUND;
+	for (i = 0; i < NPKEYS; i++)
+		if (strcmp(us + 1, pkeys[i].name) == 0)
+			break;
+	if (i == NPKEYS)
+		return GH_ENOTFOUND;
+	if ((p = provider_slot(c, name, (size_t)(us - name))) == NULL) {
+		snprintf(err, errsz, "%s: at most %d OAuth providers", where,
+		    GH_OAUTH_MAX);
+		return GH_EINVAL;
+	}
+	return set_provider_field(p, &pkeys[i], val, where, err, errsz);
+}
+
+/* The providers named in oauth_providers, their environment overrides
+ * (GATEHOUSE_OAUTH_<NAME>_<FIELD>). */
+static enum gh_err
+providers_from_env(struct gh_config *c,
+    const char *(*getenv_fn)(const char *), char *err, size_t errsz)
+{
+	char			 envname[96];
+	const char		*s = c->oauth_providers, *v;
+	struct gh_oauth_cfg	*p;
+	size_t			 len, i, j, n;
+	enum gh_err		 er;
+
+	while (*s != '\0') {
+		while (*s == ' ' || *s == ',')
+			s++;
+		for (len = 0; s[len] != '\0' && s[len] != ' ' &&
+		    s[len] != ','; len++)
+			;
+		if (len == 0)
+			break;
+		if (!provider_name_ok(s, len)) {
+			snprintf(err, errsz, "oauth_providers: \"%.*s\" is not "
+			    "a provider name (a-z, 0-9, at most %d)",
+			    (int)(len > 32 ? 32 : len), s, GH_OAUTH_NAME_MAX);
+			return GH_EINVAL;
+		}
+		if ((p = provider_slot(c, s, len)) == NULL) {
+			snprintf(err, errsz, "oauth_providers: at most %d",
+			    GH_OAUTH_MAX);
+			return GH_EINVAL;
+		}
+		for (i = 0; getenv_fn != NULL && i < NPKEYS; i++) {
+			n = (size_t)snprintf(envname, sizeof(envname),
+			    "GATEHOUSE_OAUTH_%s_%s", p->name, pkeys[i].name);
+			for (j = 16; j < n && j < sizeof(envname); j++)
+				envname[j] = (char)toupper(
+				    (unsigned char)envname[j]);
+			if ((v = getenv_fn(envname)) != NULL &&
+			    (er = set_provider_field(p, &pkeys[i], v, envname,
+			    err, errsz)) != GH_OK)
+				return er;
+		}
+		s += len;
+	}
+	return GH_OK;
+}
+
+static int
+listed(const char *list, const char *name)
+{
+	size_t	 n = strlen(name);
+	const char *s = list;
+
+	while ((s = strstr(s, name)) != NULL) {
+		if ((s == list || s[-1] == ' ' || s[-1] == ',') &&
+		    (s[n] == '\0' || s[n] == ' ' || s[n] == ','))
+			return 1;
+		s += n;
+	}
+	return 0;
+}
+
+static void
+fill(char *field, size_t size, const char *value)
+{
+	if (*field == '\0' && value != NULL)
+		snprintf(field, size, "%s", value);
+}
+
+/* Every provider listed, configured and complete; presets filled in. */
+static enum gh_err
+check_providers(struct gh_config *c, char *err, size_t errsz)
+{
+	struct gh_oauth_cfg	*p;
+	const struct preset	*pre = NULL;
+	size_t			 i, j;
+
+	for (i = 0; i < c->noauth; i++) {
+		p = &c->oauth[i];
+		/* oauth.fcgi's own routes: /accounts/{id}, /providers. */
+		if (strcmp(p->name, "accounts") == 0 ||
+		    strcmp(p->name, "providers") == 0) {
+			snprintf(err, errsz, "oauth_providers: \"%s\" is "
+			    "reserved", p->name);
+			return GH_EINVAL;
+		}
+		if (!listed(c->oauth_providers, p->name)) {
+			snprintf(err, errsz, "oauth_%s_*: %s is not in "
+			    "oauth_providers", p->name, p->name);
+			return GH_EINVAL;
+		}
+		for (j = 0; j < sizeof(presets) / sizeof(presets[0]); j++)
+			if (strcmp(presets[j].type, *p->type != '\0' ?
+			    p->type : p->name) == 0)
+				pre = &presets[j];
+		if (pre == NULL && *p->type != '\0') {
+			snprintf(err, errsz, "oauth_%s_type must be oidc, google, "
+			    "microsoft, apple, github or facebook", p->name);
+			return GH_EINVAL;
+		}
+		if (pre == NULL)
+			pre = &presets[0];
+		fill(p->type, sizeof(p->type), pre->type);
+		fill(p->display_name, sizeof(p->display_name),
+		    pre->display_name != NULL ? pre->display_name : p->name);
+		fill(p->issuer, sizeof(p->issuer), pre->issuer);
+		fill(p->authorize_url, sizeof(p->authorize_url),
+		    pre->authorize_url);
+		fill(p->token_url, sizeof(p->token_url), pre->token_url);
+		fill(p->api_url, sizeof(p->api_url), pre->api_url);
+		fill(p->scopes, sizeof(p->scopes), pre->scopes);
+		if (*p->client_id == '\0') {
+			snprintf(err, errsz, "oauth_%s_client_id is required",
+			    p->name);
+			return GH_EINVAL;
+		}
+		if (*p->client_secret == '\0' && !(strcmp(p->type, "apple") ==
+		    0 && *p->private_key_file != '\0')) {
+			snprintf(err, errsz, "oauth_%s_client_secret is "
+			    "required", p->name);
+			return GH_EINVAL;
+		}
+		if (*p->issuer == '\0' && (*p->authorize_url == '\0' ||
+		    *p->token_url == '\0')) {
+			snprintf(err, errsz, "oauth_%s_issuer is required",
+			    p->name);
+			return GH_EINVAL;
+		}
+		pre = NULL;
+	}
+	return GH_OK;
+}
+
+const struct gh_oauth_cfg *
+gh_config_oauth(const struct gh_config *c, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->noauth; i++)
+		if (strcmp(c->oauth[i].name, name) == 0)
+			return &c->oauth[i];
+	return NULL;
+}
 
 static const struct key *
 find(const char *name, size_t len)
@@ -207,10 +467,15 @@ read_file(struct gh_config *c, const char *path, char *err, size_t errsz)
 		name = trim(p);
 		val = trim(eq + 1);
 		if ((k = find(name, strlen(name))) == NULL) {
-			snprintf(err, errsz, "%s: unknown key \"%.64s\"", where,
-			    name);
-			er = GH_EINVAL;
-			goto out;
+			er = set_provider(c, name, val, where, err, errsz);
+			if (er == GH_ENOTFOUND) {
+				snprintf(err, errsz, "%s: unknown key \"%.64s\"",
+				    where, name);
+				er = GH_EINVAL;
+			}
+			if (er != GH_OK)
+				goto out;
+			continue;
 		}
 		if ((er = set(c, k, val, where, err, errsz)) != GH_OK)
 			goto out;
@@ -222,9 +487,11 @@ out:
 
 /* What one key alone cannot say. */
 static enum gh_err
-check(const struct gh_config *c, char *err, size_t errsz)
+check(struct gh_config *c, const char *(*getenv_fn)(const char *),
+    char *err, size_t errsz)
 {
 	struct gh_cidrs	 cidrs;
+	enum gh_err	 er;
 
 	if (c->password_min_length > c->password_max_length) {
 		snprintf(err, errsz, "password_min_length (%lld) is above "
@@ -250,7 +517,9 @@ check(const struct gh_config *c, char *err, size_t errsz)
 		    GH_IP_MAX_CIDRS);
 		return GH_EINVAL;
 	}
-	return GH_OK;
+	if ((er = providers_from_env(c, getenv_fn, err, errsz)) != GH_OK)
+		return er;
+	return check_providers(c, err, errsz);
 }
 
 enum gh_err
@@ -277,7 +546,7 @@ gh_config_load_from(struct gh_config *c, const char *path,
 	    (er = read_file(c, path, err, errsz)) != GH_OK)
 		return er;
 	if (getenv_fn == NULL)
-		return check(c, err, errsz);
+		return check(c, getenv_fn, err, errsz);
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(envname, sizeof(envname), "GATEHOUSE_");
 		for (j = 0; keys[i].name[j] != '\0'; j++)
@@ -288,7 +557,7 @@ gh_config_load_from(struct gh_config *c, const char *path,
 		    (er = set(c, &keys[i], v, envname, err, errsz)) != GH_OK)
 			return er;
 	}
-	return check(c, err, errsz);
+	return check(c, getenv_fn, err, errsz);
 }
 
 static const char *

@@ -19,6 +19,30 @@ struct gh_rate {
 	int64_t		 period;
 };
 
+/* One OAuth 2 / OpenID Connect provider (docs/oauth.md), from the keys
+ * oauth_<name>_<field>; fields left empty take the preset of its type. */
+#define GH_OAUTH_MAX		8
+#define GH_OAUTH_NAME_MAX	24
+struct gh_oauth_cfg {
+	char		 name[GH_OAUTH_NAME_MAX + 1];	/* [a-z0-9]+ */
+	char		 type[16];	/* oidc google microsoft apple github facebook */
+	char		 display_name[64];
+	char		 client_id[256];
+	char		 client_secret[1024];	/* "sealed:..." or plain */
+	char		 issuer[512];		/* OIDC: discovery from here */
+	char		 authorize_url[512];	/* the rest: presets or overrides */
+	char		 token_url[512];
+	char		 userinfo_url[512];
+	char		 jwks_url[512];
+	char		 api_url[512];		/* GitHub and Facebook user APIs */
+	char		 scopes[256];
+	char		 redirect_uri[512];	/* "" = public_url/v1/oauth/<name>/callback */
+	char		 audiences[1024];	/* more client ids an ID token may name */
+	char		 team_id[64];		/* Apple: the client secret is a JWT */
+	char		 key_id[64];
+	char		 private_key_file[GH_CONFIG_PATH_MAX];
+};
+
 struct gh_config {
 	char		 data_dir[GH_CONFIG_PATH_MAX];
 	char		 db_path[GH_CONFIG_PATH_MAX];	/* "" = data_dir/gatehouse.db */
@@ -76,6 +100,14 @@ struct gh_config {
 	int64_t		 email_code_ttl;	/* seconds */
 	int64_t		 email_code_attempts;	/* wrong guesses a code takes */
 	int64_t		 require_email_verification;	/* 1: before password sign-in */
+	/* OAuth and OpenID Connect sign-in (docs/oauth.md). */
+	char		 oauth_providers[256];	/* names, space-separated */
+	int64_t		 oauth_state_ttl;	/* seconds a sign-in may take */
+	int64_t		 oauth_timeout_ms;	/* per request to a provider */
+	int64_t		 oauth_cache_ttl;	/* seconds discovery and JWKS are kept */
+	int64_t		 oauth_auto_link;	/* 1: link by an email both sides verified */
+	struct gh_oauth_cfg oauth[GH_OAUTH_MAX];
+	size_t		 noauth;
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the
@@ -86,6 +118,10 @@ enum gh_err	 gh_config_load(struct gh_config *, char *err, size_t errsz) GH_WUR;
 enum gh_err	 gh_config_load_from(struct gh_config *, const char *path,
 		    const char *(*getenv_fn)(const char *),
 		    char *err, size_t errsz) GH_WUR;
+/* The provider named name, or NULL. */
+const struct gh_oauth_cfg *gh_config_oauth(const struct gh_config *,
+		    const char *name);
+
 /* Resolved paths (derived from data_dir where left empty). */
 const char	*gh_config_db_path(const struct gh_config *);
 const char	*gh_config_mail_dir(const struct gh_config *);

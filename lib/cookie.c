@@ -84,6 +84,24 @@ gh_cookie_device_set(struct gh_res *res, const struct gh_config *cfg,
 	    GH_DEVICE_COOKIE_AGE);
 }
 
+const char *
+gh_cookie_oauth_name(const struct gh_config *cfg)
+{
+	return cfg->cookie_secure ? "__Host-gh_oauth" : "gh_oauth";
+}
+
+enum gh_err
+gh_cookie_oauth_set(struct gh_res *res, const struct gh_config *cfg,
+    const char *value, int64_t max_age, int cross_site)
+{
+	if (!cross_site || !cfg->cookie_secure)
+		return set_cookie(res, cfg, gh_cookie_oauth_name(cfg), value,
+		    max_age);
+	return gh_res_header(res, "Set-Cookie", "%s=%s; Path=/; Max-Age=%lld; "
+	    "HttpOnly; SameSite=None; Secure", gh_cookie_oauth_name(cfg),
+	    value, (long long)max_age);
+}
+
 void
 gh_csrf_token(const unsigned char secret[crypto_secretbox_KEYBYTES],
     const char *session_id, char out[GH_CSRF_LEN + 1])

@@ -39,6 +39,13 @@ const char	*gh_cookie_device_name(const struct gh_config *);
 enum gh_err	 gh_cookie_device_set(struct gh_res *,
 		    const struct gh_config *, const char *token) GH_WUR;
 
+/* The cookie that binds an OAuth sign-in to the browser that started it
+ * (docs/oauth.md): short-lived; SameSite=None only for a provider that
+ * answers with a cross-site form post (Apple), which needs Secure. */
+const char	*gh_cookie_oauth_name(const struct gh_config *);
+enum gh_err	 gh_cookie_oauth_set(struct gh_res *, const struct gh_config *,
+		    const char *value, int64_t max_age, int cross_site) GH_WUR;
+
 /* A session's CSRF token: BLAKE2b keyed with the installation secret over
  * the session id, so it needs no storage and dies with the session. */
 void		 gh_csrf_token(const unsigned char secret[crypto_secretbox_KEYBYTES],

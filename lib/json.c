@@ -68,8 +68,8 @@ strict_scan(const char *buf, size_t len)
 	return 1;
 }
 
-enum gh_json_parse_err
-gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out)
+static enum gh_json_parse_err
+parse(const char *buf, size_t len, int max_depth, int any, json_object **out)
 {
 	json_tokener		*tok = NULL;
 	json_object		*obj = NULL;
@@ -100,7 +100,7 @@ gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out)
 	for (; end < len; end++)
 		if (strchr(" \t\r\n", buf[end]) == NULL)
 			goto out;
-	if (!json_object_is_type(obj, json_type_object)) {
+	if (!any && !json_object_is_type(obj, json_type_object)) {
 		rc = GH_JSON_NOT_OBJECT;
 		goto out;
 	}
@@ -113,6 +113,19 @@ out:
 	if (tok != NULL)
 		json_tokener_free(tok);
 	return rc;
+}
+
+enum gh_json_parse_err
+gh_json_parse(const char *buf, size_t len, int max_depth, json_object **out)
+{
+	return parse(buf, len, max_depth, 0, out);
+}
+
+enum gh_json_parse_err
+gh_json_parse_any(const char *buf, size_t len, int max_depth,
+    json_object **out)
+{
+	return parse(buf, len, max_depth, 1, out);
 }
 
 int64_t

@@ -61,6 +61,10 @@ enum gh_json_parse_err {
  * (json_object_put) through out. */
 enum gh_json_parse_err gh_json_parse(const char *buf, size_t len,
 		    int max_depth, json_object **out);
+/* The same for any JSON value (an array from another server's API); a
+ * bare null is GH_JSON_NOT_OBJECT. */
+enum gh_json_parse_err gh_json_parse_any(const char *buf, size_t len,
+		    int max_depth, json_object **out);
 
 /* Checks obj against fields[0..n), filling values[0..n) and adding an
  * invalid_params entry for each problem (unknown, required, type, length,

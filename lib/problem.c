@@ -35,6 +35,17 @@ static const struct {
 	{ "internal_error", "Internal error" },
 	{ "unavailable", "Service unavailable" },
 	{ "password_check_unavailable", "Password check unavailable" },
+	{ "provider_unavailable", "Sign-in provider unavailable" },
+	{ "oauth_state_invalid", "Sign-in not found or already finished" },
+	{ "oauth_state_expired", "Sign-in took too long" },
+	{ "oauth_state_mismatch", "Sign-in started in another browser" },
+	{ "oauth_code_rejected", "Provider refused the sign-in" },
+	{ "invalid_id_token", "Invalid ID token" },
+	{ "account_exists", "An account with this email exists" },
+	{ "identity_taken", "Linked to another account" },
+	{ "email_required", "The provider shared no email address" },
+	{ "username_required", "Choose a username" },
+	{ "last_sign_in_method", "Last way to sign in" },
 };
 
 static const char *

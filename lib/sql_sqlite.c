@@ -249,4 +249,28 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " WHERE hash = ?1",
 	[GH_STMT_USER_SET_VISITOR] =
 	    "UPDATE users SET is_visitor = 1 WHERE id = ?1",
+	[GH_STMT_IDENTITY_FIND] =
+	    "SELECT i.id, i.user_id, u.status FROM identities i"
+	    " JOIN users u ON u.id = i.user_id"
+	    " WHERE i.application_id = ?1 AND i.provider = ?2"
+	    " AND i.subject = ?3",
+	[GH_STMT_IDENTITY_INSERT] =
+	    "INSERT INTO identities (id, user_id, application_id, provider,"
+	    " subject, email, email_verified, access_token, refresh_token,"
+	    " created_at, last_used_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+	/* what the provider said at the latest sign-in */
+	[GH_STMT_IDENTITY_TOUCH] =
+	    "UPDATE identities SET email = ?2, email_verified = ?3,"
+	    " access_token = ?4, refresh_token = coalesce(?5, refresh_token),"
+	    " last_used_at = ?6 WHERE id = ?1",
+	[GH_STMT_IDENTITIES_OF_USER] =
+	    "SELECT id, provider, email, email_verified, created_at,"
+	    " last_used_at FROM identities WHERE user_id = ?1 ORDER BY id",
+	[GH_STMT_IDENTITY_DELETE] =
+	    "DELETE FROM identities WHERE id = ?1 AND user_id = ?2",
+	/* a password and every linked identity each sign the user in */
+	[GH_STMT_SIGN_IN_WAYS] =
+	    "SELECT (SELECT count(*) FROM identities WHERE user_id = ?1)"
+	    " + (SELECT count(*) FROM passwords WHERE user_id = ?1)",
 };

@@ -6,35 +6,12 @@
 
 #include "json.h"
 #include "keys.h"
+#include "str.h"
 #include "token.h"
 
 #define B64URL	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define PART_MAX	3072	/* decoded bytes of a header or payload */
 
-static char *
-b64_encode(const unsigned char *bin, size_t len)
-{
-	size_t	 n = sodium_base64_encoded_len(len, B64URL);
-	char	*out;
-
-	if ((out = malloc(n)) == NULL)
-		return NULL;
-	sodium_bin2base64(out, n, bin, len, B64URL);
-	return out;
-}
-
-/* Decodes exactly one base64url part (no padding, no white space). */
-static int
-b64_decode(const char *s, size_t len, unsigned char *out, size_t outsz,
-    size_t *outlen)
-{
-	const char	*end;
-
-	if (len == 0 || sodium_base642bin(out, outsz, s, len, NULL, outlen,
-	    &end, B64URL) != 0 || end != s + len)
-		return -1;
-	return 0;
-}
 
 enum gh_err
 gh_token_sign(const struct gh_key *key, const struct gh_claims *c, char **out)
@@ -66,8 +43,8 @@ gh_token_sign(const struct gh_key *key, const struct gh_claims *c, char **out)
 	gh_json_add(pl, "amr", amr);
 	hs = gh_json_string(hdr, &hl);
 	ps = gh_json_string(pl, &pl_len);
-	if ((h64 = b64_encode((const unsigned char *)hs, hl)) == NULL ||
-	    (p64 = b64_encode((const unsigned char *)ps, pl_len)) == NULL)
+	if ((h64 = gh_b64url_encode((const unsigned char *)hs, hl)) == NULL ||
+	    (p64 = gh_b64url_encode((const unsigned char *)ps, pl_len)) == NULL)
 		goto out;
 	total = strlen(h64) + 1 + strlen(p64) + 1 +
 	    sodium_base64_encoded_len(sizeof(sig), B64URL);
@@ -76,7 +53,7 @@ gh_token_sign(const struct gh_key *key, const struct gh_claims *c, char **out)
 	snprintf(tok, total, "%s.%s", h64, p64);
 	crypto_sign_detached(sig, NULL, (const unsigned char *)tok,
 	    strlen(tok), key->sk);
-	if ((s64 = b64_encode(sig, sizeof(sig))) == NULL)
+	if ((s64 = gh_b64url_encode(sig, sizeof(sig))) == NULL)
 		goto out;
 	strcat(tok, ".");
 	strcat(tok, s64);
@@ -93,26 +70,6 @@ out:
 	return er;
 }
 
-/* Splits a compact JWS into its three parts; all must be non-empty. */
-static int
-split(const char *jwt, size_t len, size_t *dot1, size_t *dot2)
-{
-	const char	*a, *b;
-
-	if (len == 0 || len > GH_JWT_MAX || memchr(jwt, '\0', len) != NULL)
-		return -1;
-	if ((a = memchr(jwt, '.', len)) == NULL)
-		return -1;
-	*dot1 = (size_t)(a - jwt);
-	if ((b = memchr(a + 1, '.', len - *dot1 - 1)) == NULL)
-		return -1;
-	*dot2 = (size_t)(b - jwt);
-	if (memchr(b + 1, '.', len - *dot2 - 1) != NULL || *dot1 == 0 ||
-	    *dot2 == *dot1 + 1 || *dot2 + 1 == len)
-		return -1;
-	return 0;
-}
-
 static json_object *
 decode_json(const char *s, size_t len)
 {
@@ -120,7 +77,7 @@ decode_json(const char *s, size_t len)
 	size_t		 n;
 	json_object	*o = NULL;
 
-	if (b64_decode(s, len, buf, sizeof(buf), &n) != 0)
+	if (gh_b64url_decode(s, len, buf, sizeof(buf), &n) != 0)
 		return NULL;
 	if (gh_json_parse((const char *)buf, n, 4, &o) != GH_JSON_OK)
 		return NULL;
@@ -194,7 +151,7 @@ gh_token_peek_kid(const char *jwt, size_t len, char *kid, size_t kidsz)
 {
 	size_t	 d1, d2;
 
-	if (split(jwt, len, &d1, &d2) != 0)
+	if (gh_str_jws_split(jwt, len, GH_JWT_MAX, &d1, &d2) != 0)
 		return GH_TOKEN_MALFORMED;
 	return read_header(jwt, d1, kid, kidsz);
 }
@@ -269,13 +226,13 @@ gh_token_verify(const struct gh_keyring *ring, const char *jwt, size_t len,
 	enum gh_token_err	 rc;
 
 	memset(out, 0, sizeof(*out));
-	if (split(jwt, len, &d1, &d2) != 0)
+	if (gh_str_jws_split(jwt, len, GH_JWT_MAX, &d1, &d2) != 0)
 		return GH_TOKEN_MALFORMED;
 	if ((rc = read_header(jwt, d1, kid, sizeof(kid))) != GH_TOKEN_OK)
 		return rc;
 	if ((key = gh_keys_find(ring, kid)) == NULL)
 		return GH_TOKEN_UNKNOWN_KID;
-	if (b64_decode(jwt + d2 + 1, len - d2 - 1, sig, sizeof(sig),
+	if (gh_b64url_decode(jwt + d2 + 1, len - d2 - 1, sig, sizeof(sig),
 	    &siglen) != 0 || siglen != crypto_sign_BYTES)
 		return GH_TOKEN_MALFORMED;
 	if (crypto_sign_verify_detached(sig, (const unsigned char *)jwt, d2,
@@ -310,7 +267,7 @@ gh_token_opaque_hash(const char *tok, size_t len,
 	enum gh_err	 er = GH_EINVAL;
 
 	if (len != GH_OPAQUE_LEN ||
-	    b64_decode(tok, len, raw, sizeof(raw), &n) != 0 ||
+	    gh_b64url_decode(tok, len, raw, sizeof(raw), &n) != 0 ||
 	    n != GH_OPAQUE_BYTES)
 		goto out;
 	crypto_hash_sha256(hash, raw, GH_OPAQUE_BYTES);

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "json.h"
 #include "mailflow.h"
+#include "oauth.h"
 #include "onetime.h"
 #include "policy.h"
 #include "password.h"
@@ -344,7 +345,7 @@ auth_sign_in_with_token(struct gh_req *req, struct gh_res *res)
 		    "been disabled");
 		er = GH_OK;
 	} else if (er == GH_OK)
-		er = auth_result(req, res, 200, &in);
+		er = gh_account_answer(req, res, 200, &in);
 	gh_signed_in_free(&in);
 	if (tok != NULL) {
 		sodium_memzero(tok, strlen(tok));
@@ -444,7 +445,8 @@ auth_login_methods(struct gh_req *req, struct gh_res *res)
 	    "/v1/auth/send-magic-link"));
 	o = json_object_new_object();
 	gh_json_add(o, "methods", a);
-	gh_json_add(o, "providers", json_object_new_array());
+	gh_json_add(o, "providers", gh_oauth_providers_json(&req->srv->cfg,
+	    0));
 	gh_res_json(res, 200, o);
 	return GH_OK;
 }
@@ -602,7 +604,7 @@ auth_code_verify(struct gh_req *req, struct gh_res *res)
 		    "been disabled");
 		er = GH_OK;
 	} else if (er == GH_OK)
-		er = auth_result(req, res, created ? 201 : 200, &in);
+		er = gh_account_answer(req, res, created ? 201 : 200, &in);
 	gh_signed_in_free(&in);
 	return er;
 }

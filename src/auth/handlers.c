@@ -80,37 +80,6 @@ password_allowed(struct gh_req *req, struct gh_res *res,
 	return 0;
 }
 
-/* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
- * mode the tokens stay out of reach of scripts: the session cookie is set
- * (HttpOnly) and the body carries the profile and the CSRF token. */
-enum gh_err
-auth_result(struct gh_req *req, struct gh_res *res, int status,
-    const struct gh_signed_in *in)
-{
-	json_object	*o, *profile;
-	char		 csrf[GH_CSRF_LEN + 1];
-	enum gh_err	 er;
-
-	if ((er = gh_store_user_profile(req->srv->db, in->user_id,
-	    in->membership_id, &profile)) != GH_OK)
-		return er;
-	o = json_object_new_object();
-	if (in->tokens.cookie[0] != '\0') {
-		gh_csrf_token(req->srv->secret, in->session_id, csrf);
-		gh_json_add(o, "csrf_token", json_object_new_string(csrf));
-	} else
-		gh_json_add(o, "tokens", gh_tokens_json(&in->tokens));
-	gh_json_add(o, "profile", profile);
-	gh_res_json(res, status, o);
-	if (in->device[0] != '\0' &&
-	    (er = gh_cookie_device_set(res, &req->srv->cfg, in->device)) !=
-	    GH_OK)
-		return er;
-	if (in->tokens.cookie[0] != '\0')
-		return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
-	return GH_OK;
-}
-
 enum gh_err
 auth_sign_up(struct gh_req *req, struct gh_res *res)
 {
@@ -164,7 +133,7 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 		return GH_OK;
 	}
 	if (er == GH_OK)
-		er = auth_result(req, res, 201, &in);
+		er = gh_account_answer(req, res, 201, &in);
 	gh_signed_in_free(&in);
 	return er;
 }
@@ -231,7 +200,7 @@ auth_sign_in(struct gh_req *req, struct gh_res *res)
 		    "one");
 		er = GH_OK;
 	} else if (er == GH_OK)
-		er = auth_result(req, res, 200, &in);
+		er = gh_account_answer(req, res, 200, &in);
 	gh_signed_in_free(&in);
 	return er;
 }

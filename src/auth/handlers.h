@@ -13,9 +13,6 @@ enum gh_err	auth_sign_out(struct gh_req *, struct gh_res *);
 enum gh_err	auth_csrf_token(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_get(struct gh_req *, struct gh_res *);
 enum gh_err	auth_me_patch(struct gh_req *, struct gh_res *);
-/* {tokens, profile}, or the cookies in cookie mode (handlers.c). */
-enum gh_err	auth_result(struct gh_req *, struct gh_res *, int status,
-		    const struct gh_signed_in *);
 /* email_flows.c */
 enum gh_err	auth_send_verification(struct gh_req *, struct gh_res *);
 enum gh_err	auth_verify_get(struct gh_req *, struct gh_res *);

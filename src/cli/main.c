@@ -27,6 +27,7 @@
 #include "email.h"
 #include "password.h"
 #include "policy.h"
+#include "seal.h"
 #include "store_admin.h"
 #include "store_user.h"
 
@@ -71,6 +72,7 @@ static int	cmd_user_status(const struct leaf *, int, char *[]);
 static int	cmd_sessions_revoke(const struct leaf *, int, char *[]);
 static int	cmd_keys_rotate(const struct leaf *, int, char *[]);
 static int	cmd_outbox_flush(const struct leaf *, int, char *[]);
+static int	cmd_secret_seal(const struct leaf *, int, char *[]);
 
 static const struct leaf leaves[] = {
 	{ NULL, "init", cmd_init,
@@ -178,9 +180,19 @@ static const struct leaf leaves[] = {
 	    "before it is sent, and marked sent only once the server took it.\n"
 	    "\n"
 	    "  -h, --help  show this help\n" },
+	{ "secret", "seal", cmd_secret_seal,
+	    "gatehouse secret seal",
+	    "seal a secret (an OAuth client secret) for the configuration",
+	    "Reads one line from standard input and prints it sealed under\n"
+	    "this installation's secret key (\"sealed:...\"), for a value\n"
+	    "such as oauth_<name>_client_secret that should not sit in the\n"
+	    "configuration in the clear. Only this installation can open it.\n"
+	    "\n"
+	    "  -h, --help  show this help\n" },
 };
 
-static const char *const groups[] = { "user", "sessions", "keys", "outbox" };
+static const char *const groups[] = { "user", "sessions", "keys", "outbox",
+	"secret" };
 
 /* "gatehouse user add": getopt's messages and ours start with it. */
 static char	 cmdname[64] = "gatehouse";
@@ -1087,6 +1099,23 @@ out:
 
 /* --- keys rotate ---------------------------------------------------------- */
 
+/* The configuration and the installation secret: 0, or -1 with the reason
+ * on stderr. */
+static int
+config_and_secret(struct gh_config *cfg,
+    unsigned char secret[crypto_secretbox_KEYBYTES])
+{
+	if (load_config(cfg) != 0)
+		return -1;
+	if (gh_keys_secret_load(gh_config_secret_key_file(cfg), 0, secret) !=
+	    GH_OK) {
+		say("cannot read the secret key %s (run `gatehouse init`)",
+		    gh_config_secret_key_file(cfg));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_keys_rotate(const struct leaf *l, int argc, char *argv[])
 {
@@ -1102,10 +1131,8 @@ cmd_keys_rotate(const struct leaf *l, int argc, char *argv[])
 		return rc;
 	rc = 1;
 	memset(secret, 0, sizeof(secret));
-	if (load_config(&cfg) != 0)
-		goto out;
-	if (gh_keys_secret_load(gh_config_secret_key_file(&cfg), 0, secret) !=
-	    GH_OK || open_existing(&cfg, &db) != 0)
+	if (config_and_secret(&cfg, secret) != 0 ||
+	    open_existing(&cfg, &db) != 0)
 		goto out;
 	/*
 	 * A token signed just now by the old key lives access_ttl; a
@@ -1152,6 +1179,39 @@ cmd_outbox_flush(const struct leaf *l, int argc, char *argv[])
 	rc = failed > 0;
 out:
 	gh_db_close(db);
+	return rc;
+}
+
+static int
+cmd_secret_seal(const struct leaf *l, int argc, char *argv[])
+{
+	unsigned char		 secret[crypto_secretbox_KEYBYTES];
+	struct gh_config	 cfg;
+	char			 line[1025], *sealed = NULL;
+	const char		*why = "";
+	size_t			 len;
+	int			 rc;
+
+	if ((rc = simple_args(l, argc, argv, 0)) >= 0)
+		return rc;
+	rc = 1;
+	memset(secret, 0, sizeof(secret));
+	if (config_and_secret(&cfg, secret) != 0)
+		goto out;
+	if (read_line(STDIN_FILENO, line, sizeof(line), &len, &why) != 0) {
+		say("%s", why);
+		goto out;
+	}
+	if (gh_seal_text(secret, line, len, &sealed) != GH_OK) {
+		say("cannot seal the value");
+		goto out;
+	}
+	printf("%s\n", sealed);
+	rc = 0;
+out:
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(secret, sizeof(secret));
+	free(sealed);
 	return rc;
 }
 

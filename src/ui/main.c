@@ -253,9 +253,34 @@ static const struct page reset = { "Choose a new password", reset_form };
 static const struct page verified = { "Email address", nothing_more };
 static const struct page magic = { "Sign in with your link", magic_form };
 
+/* Sign-in with the configured OAuth providers (docs/oauth.md): links
+ * that start a cookie-mode flow and come back where the page would. */
+static void
+provider_links(FILE *f, const struct gh_config *cfg, const struct view *v)
+{
+	char	*enc;
+	size_t	 i;
+
+	if (cfg->noauth == 0)
+		return;
+	enc = gh_url_encode(v->return_to != NULL ? v->return_to : "/ui/me");
+	fputs("<ul class=\"providers\">\n", f);
+	for (i = 0; i < cfg->noauth && enc != NULL; i++) {
+		fputs("<li><a href=\"/v1/oauth/", f);
+		put_escaped(f, cfg->oauth[i].name);
+		fputs("/authorize?mode=cookie&amp;redirect_to=", f);
+		put_escaped(f, enc);
+		fputs("\">Continue with ", f);
+		put_escaped(f, cfg->oauth[i].display_name);
+		fputs("</a></li>\n", f);
+	}
+	fputs("</ul>\n", f);
+	free(enc);
+}
+
 static enum gh_err
-render(struct gh_res *res, int status, const struct page *pg,
-    const struct view *v)
+render(struct gh_req *req, struct gh_res *res, int status,
+    const struct page *pg, const struct view *v)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
@@ -266,6 +291,8 @@ render(struct gh_res *res, int status, const struct page *pg,
 	head(f, pg->title);
 	alert(f, v);
 	pg->form(f, v);
+	if (pg == &sign_in || pg == &sign_up)
+		provider_links(f, &req->srv->cfg, v);
 	return send_page(res, status, f, &buf, &len);
 }
 
@@ -301,7 +328,7 @@ show(struct gh_req *req, struct gh_res *res, const struct page *pg)
 	enum gh_err	 er;
 
 	v.return_to = back;
-	er = render(res, 200, pg, &v);
+	er = render(req, res, 200, pg, &v);
 	free(back);
 	return er;
 }
@@ -411,8 +438,9 @@ signed_in(struct gh_req *req, struct gh_res *res, struct gh_signed_in *in,
  * again in 3 minutes." in its alert box, 429 and Retry-After. msg holds
  * the words. */
 static enum gh_err
-too_many(struct gh_res *res, const struct page *pg, struct view *v,
-    char *msg, size_t msglen, const char *what, int64_t retry_after)
+too_many(struct gh_req *req, struct gh_res *res, const struct page *pg,
+    struct view *v, char *msg, size_t msglen, const char *what,
+    int64_t retry_after)
 {
 	int64_t		 minutes = (retry_after + 59) / 60;
 	enum gh_err	 er;
@@ -424,7 +452,7 @@ too_many(struct gh_res *res, const struct page *pg, struct view *v,
 		snprintf(msg, msglen, "%s Try again in %lld minute%s.", what,
 		    (long long)minutes, minutes == 1 ? "" : "s");
 	v->error = msg;
-	if ((er = render(res, 429, pg, v)) != GH_OK)
+	if ((er = render(req, res, 429, pg, v)) != GH_OK)
 		return er;
 	return gh_res_header(res, "Retry-After", "%lld",
 	    (long long)retry_after);
@@ -443,7 +471,7 @@ page_limit(struct gh_req *req, struct gh_res *res, const char *name,
 	if (*er == GH_OK)
 		return 1;
 	if (*er == GH_ELIMIT)
-		*er = too_many(res, pg, v, msg, msglen, "Too many attempts "
+		*er = too_many(req, res, pg, v, msg, msglen, "Too many attempts "
 		    "from your network.", retry_after);
 	return 0;
 }
@@ -475,7 +503,7 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	else if (fm.password == NULL || *fm.password == '\0')
 		v.error = "Enter your password.";
 	if (v.error != NULL) {
-		er = render(res, status, &sign_in, &v);
+		er = render(req, res, status, &sign_in, &v);
 		goto out;
 	}
 	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
@@ -491,17 +519,17 @@ post_sign_in(struct gh_req *req, struct gh_res *res)
 	cr.cookie = 1;
 	er = gh_account_sign_in(req, &cr, &in);
 	if (er == GH_ELIMIT)
-		er = too_many(res, &sign_in, &v, msg, sizeof(msg), "Too many "
+		er = too_many(req, res, &sign_in, &v, msg, sizeof(msg), "Too many "
 		    "failed sign-ins with this email.", in.retry_after);
 	else if (er == GH_EAUTH || er == GH_EFORBIDDEN) {
 		v.error = er == GH_EAUTH ? "That email and password do not "
 		    "match an account. Check them and try again." :
 		    "This account has been disabled.";
-		er = render(res, er == GH_EAUTH ? 401 : 403, &sign_in, &v);
+		er = render(req, res, er == GH_EAUTH ? 401 : 403, &sign_in, &v);
 	} else if (er == GH_ECONFLICT) {
 		v.error = "Confirm your email address first: open the link we "
 		    "sent you.";
-		er = render(res, 403, &sign_in, &v);
+		er = render(req, res, 403, &sign_in, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:
@@ -550,7 +578,7 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 		v.error = password_refused(req, fm.password, fm.email, msg,
 		    sizeof(msg), &status);
 	if (v.error != NULL) {
-		er = render(res, status, &sign_up, &v);
+		er = render(req, res, status, &sign_up, &v);
 		goto out;
 	}
 	if ((er = gh_store_app_by_client(req->srv->db, "default", app_id)) !=
@@ -568,7 +596,7 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 	if (er == GH_ECONFLICT) {
 		v.error = "An account with this email already exists. Sign in "
 		    "instead.";
-		er = render(res, 409, &sign_up, &v);
+		er = render(req, res, 409, &sign_up, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:
@@ -689,7 +717,7 @@ get_verified(struct gh_req *req, struct gh_res *res)
 		    "one from your account page.";
 	else
 		v.error = "This link is not valid or was already used.";
-	er = render(res, 200, &verified, &v);
+	er = render(req, res, 200, &verified, &v);
 	free(status);
 	return er;
 }
@@ -724,12 +752,12 @@ post_forgot(struct gh_req *req, struct gh_res *res)
 	    strlen(fm.email)))
 		v.error = "Enter your email address, like name@example.com.";
 	if (v.error != NULL) {
-		er = render(res, status, &forgot, &v);
+		er = render(req, res, status, &forgot, &v);
 		goto out;
 	}
 	if ((er = gh_server_address_take(req, fm.email, &retry_after)) ==
 	    GH_ELIMIT) {
-		er = too_many(res, &forgot, &v, msg, sizeof(msg), "We just sent "
+		er = too_many(req, res, &forgot, &v, msg, sizeof(msg), "We just sent "
 		    "a link to this address.", retry_after);
 		goto out;
 	}
@@ -739,7 +767,7 @@ post_forgot(struct gh_req *req, struct gh_res *res)
 		goto out;
 	v.notice = "If an account uses this address, we sent it a link to "
 	    "choose a new password. Check your email.";
-	er = render(res, 200, &forgot, &v);
+	er = render(req, res, 200, &forgot, &v);
 out:
 	form_free(&fm);
 	return er;
@@ -756,7 +784,7 @@ link_page(struct gh_req *req, struct gh_res *res, const struct page *pg)
 	v.token = token;
 	if (token == NULL)
 		v.error = "This link is not complete. Ask for a new one.";
-	er = render(res, token != NULL ? 200 : 400, pg, &v);
+	er = render(req, res, token != NULL ? 200 : 400, pg, &v);
 	if (token != NULL)
 		sodium_memzero(token, strlen(token));
 	free(token);
@@ -789,7 +817,7 @@ post_reset(struct gh_req *req, struct gh_res *res)
 	if (!same_site(req)) {
 		v.error = "This form was sent from another site. Open the link "
 		    "from your email again.";
-		er = render(res, 403, &reset, &v);
+		er = render(req, res, 403, &reset, &v);
 		goto out;
 	}
 	er = token == NULL ? GH_ENOTFOUND : gh_account_reset_password(req,
@@ -808,7 +836,7 @@ post_reset(struct gh_req *req, struct gh_res *res)
 		    sizeof(msg), &status);
 	else
 		goto out;
-	er = render(res, status, &reset, &v);
+	er = render(req, res, status, &reset, &v);
 out:
 	if (token != NULL)
 		sodium_memzero(token, strlen(token));
@@ -843,7 +871,7 @@ post_magic(struct gh_req *req, struct gh_res *res)
 		v.token = token;
 		v.error = "This form was sent from another site. Open the link "
 		    "from your email again.";
-		er = render(res, 403, &magic, &v);
+		er = render(req, res, 403, &magic, &v);
 		goto out;
 	}
 	er = token == NULL ? GH_ENOTFOUND : gh_account_sign_in_with_token(req,
@@ -854,7 +882,7 @@ post_magic(struct gh_req *req, struct gh_res *res)
 	else if (er == GH_ENOTFOUND || er == GH_EAUTH || er == GH_EFORBIDDEN) {
 		v.error = er == GH_EFORBIDDEN ? "This account has been "
 		    "disabled." : "This link has expired or was already used.";
-		er = render(res, er == GH_EFORBIDDEN ? 403 : 400, &magic, &v);
+		er = render(req, res, er == GH_EFORBIDDEN ? 403 : 400, &magic, &v);
 	}
 out:
 	gh_signed_in_free(&in);

@@ -424,6 +424,7 @@ HELP = [
     [], ["init"], ["migrate"], ["check"], ["user"], ["user", "add"],
     ["user", "list"], ["user", "disable"], ["user", "enable"],
     ["sessions"], ["sessions", "revoke"], ["keys"], ["keys", "rotate"],
+    ["outbox"], ["outbox", "flush"], ["secret"], ["secret", "seal"],
 ]
 
 
@@ -447,3 +448,29 @@ def test_wrong_usage_exits_2_with_usage_on_stderr(gh, words):
     assert r.returncode == 2
     assert "usage: gatehouse" in r.stderr
     assert r.stdout == ""
+
+
+# --- secret seal -------------------------------------------------------------
+
+def test_secret_seal_prints_a_sealed_value(gh):
+    gh.ok("init")
+    a = gh.ok("secret", "seal", input="s3cret-value\n").stdout.strip()
+    b = gh.ok("secret", "seal", input="s3cret-value\n").stdout.strip()
+    assert a.startswith("sealed:") and b.startswith("sealed:")
+    assert "s3cret" not in a and a != b     # a fresh nonce each time
+    # The programs open it with the same key: a configuration holding it
+    # loads (the provider's secret is opened when a sign-in needs it).
+    with open(gh.conf, "a") as f:
+        f.write("oauth_providers = corp\noauth_corp_issuer = https://i.example\n"
+                "oauth_corp_client_id = c\noauth_corp_client_secret = %s\n" % a)
+    assert gh.run("check").returncode == 0
+
+
+def test_secret_seal_needs_the_key_and_a_line(gh):
+    r = gh.run("secret", "seal", input="x\n")
+    assert r.returncode == 1 and "secret key" in r.stderr
+    gh.ok("init")
+    r = gh.run("secret", "seal", input="")
+    assert r.returncode == 1 and r.stdout == ""
+    r = gh.run("secret", "seal", "extra", input="x\n")
+    assert r.returncode == 2

@@ -384,6 +384,17 @@ class Server:
     def db_connect(self):
         return sqlite3.connect("file:%s?mode=ro" % self.db_path, uri=True, timeout=10)
 
+    def query(self, sql, *args):
+        """Rows of one statement on a read-write connection, committed
+        (tests that set a row up, or look at what a route wrote)."""
+        con = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            rows = con.execute(sql, args).fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+
     def db_snapshot(self, tables=SNAPSHOT_TABLES):
         """Row counts and full contents of the main tables (a tuple, so two
         snapshots compare with ==). A table that does not exist is (name,
@@ -536,7 +547,7 @@ class FrontServer:
         self.render()
         if self.spawn_fcgi:
             # ui: the hosted pages at /ui/ (the authorizer's sign_in_url).
-            for prog in ("auth", "users", "meta", "ui"):
+            for prog in ("auth", "users", "meta", "ui", "oauth"):
                 self.spawn(prog)
         self.extra_spawns()
         out = open(self.out_path, "ab")
@@ -763,10 +774,12 @@ class Api:
         if self.layout == "fcgi":
             self.auth = base_url + "/v1/auth"
             self.users = base_url + "/v1/users"
+            self.oauth = base_url + "/v1/oauth"
             self.health = base_url + "/health"
         else:
             self.auth = base_url + "/cgi-bin/auth.fcgi"
             self.users = base_url + "/cgi-bin/users.fcgi"
+            self.oauth = base_url + "/cgi-bin/oauth.fcgi"
             self.health = base_url + "/cgi-bin/meta.fcgi/health"
         self.jwks = base_url + "/.well-known/jwks.json"
 

@@ -12,7 +12,8 @@ from ghlib import TIMEOUT, assert_problem, unique_email
 
 JSON = {"Content-Type": "application/json"}
 
-# route name -> (method, path under /v1/auth, needs a bearer token)
+# route name -> (method, path under /v1/auth, needs a bearer token[,
+# program when not auth])
 ROUTES = {
     "sign-up": ("POST", "/sign-up", False),
     "sign-in": ("POST", "/sign-in", False),
@@ -30,6 +31,9 @@ ROUTES = {
     "email-code-verify": ("POST", "/email-code/verify", False),
     "check-email": ("POST", "/check-email", False),
     "login-methods": ("POST", "/login-methods", False),
+    "oauth-complete-signup": ("POST", "/complete-signup", False, "oauth"),
+    "oauth-id-token": ("POST", "/google/id-token", False, "oauth"),
+    "oauth-link": ("POST", "/google/link", True, "oauth"),
 }
 
 TOKEN = "A" * 43
@@ -54,6 +58,9 @@ def valid_body(route):
         "email-code-verify": {"email": "body-rules@example.com", "code": "123456"},
         "check-email": {"email": "body-rules@example.com"},
         "login-methods": {},
+        "oauth-complete-signup": {"signup_token": TOKEN, "username": "body_rules"},
+        "oauth-id-token": {"id_token": "a.b.c" * 8},
+        "oauth-link": {},
     }[route]
 
 
@@ -62,7 +69,9 @@ def send(api, new_user):
     """send(route, data, headers) -> response; a fresh user's token is
     attached for routes that need one (made BEFORE any snapshot)."""
     def prepare(route):
-        method, path, needs_token = ROUTES[route]
+        method, path, needs_token = ROUTES[route][:3]
+        base = getattr(api, ROUTES[route][3] if len(ROUTES[route]) > 3
+                       else "auth")
         headers = {}
         if needs_token:
             headers["Authorization"] = "Bearer " + new_user()["access"]
@@ -70,7 +79,7 @@ def send(api, new_user):
         def do(data, extra_headers=None):
             h = dict(headers)
             h.update(extra_headers or {})
-            return requests.request(method, api.auth + path, data=data, headers=h,
+            return requests.request(method, base + path, data=data, headers=h,
                                     timeout=TIMEOUT)
         return do
     return prepare

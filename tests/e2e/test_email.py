@@ -8,7 +8,6 @@ import contextlib
 import email
 import email.policy
 import re
-import sqlite3
 import statistics
 import subprocess
 import threading
@@ -125,13 +124,7 @@ def sign_up(srv, addr=None, pw=None):
 
 
 def db(srv, sql, *args):
-    con = sqlite3.connect(srv.db_path)
-    try:
-        rows = con.execute(sql, args).fetchall()
-        con.commit()
-        return rows
-    finally:
-        con.close()
+    return srv.query(sql, *args)
 
 
 # -- verification ---------------------------------------------------------
