@@ -257,18 +257,51 @@ same_issuer(const char *a, const char *b)
 	return la == lb && strncmp(a, b, la) == 0;
 }
 
+/* A discovery document (OpenID Connect Discovery 1.0 §4), which must be
+ * the issuer's own (§4.3). */
+static enum gh_oauth_err
+read_discovery(json_object *doc, const char *issuer, struct endpoints *ep)
+{
+	json_object	*methods, *m;
+	const char	*iss;
+	size_t		 i;
+
+	if ((iss = jstr(doc, "issuer")) == NULL || !same_issuer(iss, issuer))
+		return GH_OAUTH_UNAVAILABLE;
+	jcopy(doc, "issuer", ep->issuer, sizeof(ep->issuer));
+	jcopy(doc, "authorization_endpoint", ep->authorize,
+	    sizeof(ep->authorize));
+	jcopy(doc, "token_endpoint", ep->token, sizeof(ep->token));
+	jcopy(doc, "userinfo_endpoint", ep->userinfo, sizeof(ep->userinfo));
+	jcopy(doc, "jwks_uri", ep->jwks, sizeof(ep->jwks));
+	/* Basic is the default (RFC 8414 §2); post only when basic is not
+	 * offered. */
+	if (json_object_object_get_ex(doc,
+	    "token_endpoint_auth_methods_supported", &methods) &&
+	    json_object_is_type(methods, json_type_array)) {
+		ep->basic = 0;
+		for (i = 0; i < json_object_array_length(methods); i++) {
+			m = json_object_array_get_idx(methods, i);
+			if (json_object_is_type(m, json_type_string) &&
+			    strcmp(json_object_get_string(m),
+			    "client_secret_basic") == 0)
+				ep->basic = 1;
+		}
+	}
+	return GH_OAUTH_OK;
+}
+
 /* The provider's endpoints: its configuration, and for OpenID Connect its
- * discovery document (OpenID Connect Discovery 1.0 §4). */
+ * discovery document. */
 static enum gh_oauth_err
 endpoints(struct gh_server *srv, const struct gh_oauth_cfg *p,
     struct cache *c)
 {
 	struct gh_fetched	 r;
-	json_object		*doc = NULL, *methods, *m;
+	json_object		*doc = NULL;
 	char			 url[600], who[64];
-	const char		*iss;
 	int64_t			 now = gh_clock_now();
-	size_t			 i, n;
+	size_t			 n;
 	enum gh_oauth_err	 er;
 
 	if (c->ep_at != 0 && now - c->ep_at < srv->cfg.oauth_cache_ttl)
@@ -290,35 +323,12 @@ endpoints(struct gh_server *srv, const struct gh_oauth_cfg *p,
 		gh_fetched_free(&r);
 		if (doc == NULL)
 			return GH_OAUTH_UNAVAILABLE;
-		/* The document must be the issuer's own (§4.3). */
-		if ((iss = jstr(doc, "issuer")) == NULL ||
-		    !same_issuer(iss, p->issuer)) {
+		er = read_discovery(doc, p->issuer, &c->ep);
+		if (er != GH_OAUTH_OK)
 			gh_log("%s: the document names another issuer", who);
-			json_object_put(doc);
-			return GH_OAUTH_UNAVAILABLE;
-		}
-		jcopy(doc, "issuer", c->ep.issuer, sizeof(c->ep.issuer));
-		jcopy(doc, "authorization_endpoint", c->ep.authorize,
-		    sizeof(c->ep.authorize));
-		jcopy(doc, "token_endpoint", c->ep.token, sizeof(c->ep.token));
-		jcopy(doc, "userinfo_endpoint", c->ep.userinfo,
-		    sizeof(c->ep.userinfo));
-		jcopy(doc, "jwks_uri", c->ep.jwks, sizeof(c->ep.jwks));
-		/* Basic is the default (RFC 8414 §2); post only when basic is
-		 * not offered. */
-		if (json_object_object_get_ex(doc,
-		    "token_endpoint_auth_methods_supported", &methods) &&
-		    json_object_is_type(methods, json_type_array)) {
-			c->ep.basic = 0;
-			for (i = 0; i < json_object_array_length(methods); i++) {
-				m = json_object_array_get_idx(methods, i);
-				if (json_object_is_type(m, json_type_string) &&
-				    strcmp(json_object_get_string(m),
-				    "client_secret_basic") == 0)
-					c->ep.basic = 1;
-			}
-		}
 		json_object_put(doc);
+		if (er != GH_OAUTH_OK)
+			return er;
 	}
 	if (c->ep.issuer[0] == '\0')
 		gh_strlcpy(c->ep.issuer, p->issuer, sizeof(c->ep.issuer));
@@ -607,6 +617,12 @@ client_secret(struct gh_server *srv, const struct gh_oauth_cfg *p, char *out,
 }
 
 enum gh_oauth_err
+gh_oauth_ready(struct gh_server *srv, const struct gh_oauth_cfg *p)
+{
+	return endpoints(srv, p, cache_of(p));
+}
+
+enum gh_oauth_err
 gh_oauth_authorize_url(struct gh_server *srv, const struct gh_oauth_cfg *p,
     const char *state, char **url)
 {
@@ -654,6 +670,31 @@ gh_oauth_authorize_url(struct gh_server *srv, const struct gh_oauth_cfg *p,
 	return GH_OAUTH_OK;
 }
 
+/* A token endpoint's JSON answer of HTTP status (RFC 6749 §5.1, §5.2).
+ * GitHub answers errors with 200 and an error member. */
+static enum gh_oauth_err
+read_token(json_object *o, long status, const char **why)
+{
+	const char	*err = jstr(o, "error");
+
+	if (err != NULL && (strcmp(err, "invalid_client") == 0 ||
+	    strcmp(err, "unauthorized_client") == 0 ||
+	    strcmp(err, "incorrect_client_credentials") == 0)) {
+		*why = "the provider refused this server's credentials";
+		return GH_OAUTH_UNAVAILABLE;
+	}
+	if (err != NULL) {
+		*why = "the provider refused the sign-in code (used, expired or "
+		    "not this flow's)";
+		return GH_OAUTH_REFUSED;
+	}
+	if (status != 200 || jstr(o, "access_token") == NULL) {
+		*why = "the provider's answer was not understood";
+		return GH_OAUTH_UNAVAILABLE;
+	}
+	return GH_OAUTH_OK;
+}
+
 /* The code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5). */
 static enum gh_oauth_err
 token_request(struct gh_server *srv, const struct gh_oauth_cfg *p,
@@ -666,7 +707,6 @@ token_request(struct gh_server *srv, const struct gh_oauth_cfg *p,
 	char			 secret[1024], verifier[GH_OAUTH_DERIVED_LEN + 1];
 	char			 redirect[GH_OAUTH_URL_MAX], who[64];
 	char			*user = NULL, *pass = NULL;
-	const char		*err;
 	json_object		*o = NULL;
 	enum gh_oauth_err	 er;
 
@@ -714,22 +754,9 @@ token_request(struct gh_server *srv, const struct gh_oauth_cfg *p,
 		gh_log("%s: HTTP %ld, not JSON", who, r.status);
 		goto out;
 	}
-	/* GitHub answers errors with 200 and an error member. */
-	if ((err = jstr(o, "error")) != NULL) {
-		gh_log("%s: error %.64s", who, err);
-		if (strcmp(err, "invalid_client") == 0 ||
-		    strcmp(err, "unauthorized_client") == 0 ||
-		    strcmp(err, "incorrect_client_credentials") == 0) {
-			*why = "the provider refused this server's credentials";
-			goto out;
-		}
-		*why = "the provider refused the sign-in code (used, "
-		    "expired or not this flow's)";
-		er = GH_OAUTH_REFUSED;
-		goto out;
-	}
-	if (r.status != 200 || jstr(o, "access_token") == NULL) {
-		gh_log("%s: HTTP %ld without an access token", who, r.status);
+	if ((er = read_token(o, r.status, why)) != GH_OAUTH_OK) {
+		gh_log("%s: HTTP %ld, error %.64s", who, r.status,
+		    jstr(o, "error") != NULL ? jstr(o, "error") : "(none)");
 		goto out;
 	}
 	*out = o;
@@ -769,12 +796,24 @@ api(struct gh_server *srv, const struct gh_oauth_cfg *p, const char *what,
 	return *out != NULL ? GH_OAUTH_OK : GH_OAUTH_UNAVAILABLE;
 }
 
+/* OIDC Core §5.3.2: the same subject as the ID token, or none of it is
+ * used. */
+static enum gh_oauth_err
+read_userinfo(json_object *o, struct gh_oauth_user *u)
+{
+	const char	*sub = jstr(o, "sub");
+
+	if (sub == NULL || strcmp(sub, u->subject) != 0)
+		return GH_OAUTH_BAD_TOKEN;
+	person(o, u);
+	return GH_OAUTH_OK;
+}
+
 static enum gh_oauth_err
 userinfo(struct gh_server *srv, const struct gh_oauth_cfg *p,
     const struct cache *c, struct gh_oauth_user *u, const char **why)
 {
 	json_object		*o;
-	const char		*sub;
 	enum gh_oauth_err	 er;
 
 	if (c->ep.userinfo[0] == '\0')
@@ -783,50 +822,39 @@ userinfo(struct gh_server *srv, const struct gh_oauth_cfg *p,
 	if ((er = api(srv, p, "userinfo", c->ep.userinfo, u->access_token,
 	    "Accept: application/json", json_type_object, &o)) != GH_OAUTH_OK)
 		return er;
-	/* OIDC Core §5.3.2: the same subject, or none of it is used. */
-	if ((sub = jstr(o, "sub")) == NULL || strcmp(sub, u->subject) != 0) {
+	if ((er = read_userinfo(o, u)) != GH_OAUTH_OK) {
 		gh_log("oauth %s: userinfo names another subject", p->name);
-		json_object_put(o);
 		*why = "the provider's userinfo names someone else";
-		return GH_OAUTH_BAD_TOKEN;
 	}
-	person(o, u);
 	json_object_put(o);
-	return GH_OAUTH_OK;
+	return er;
 }
 
-/* GitHub's user and its verified primary email (docs.github.com REST
- * users and emails). */
+/* GitHub's GET /user: the numeric id is the subject, login the handle. */
 static enum gh_oauth_err
-github_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
-    struct gh_oauth_user *u, const char **why)
+read_github_user(json_object *o, struct gh_oauth_user *u)
 {
-	static const char	 accept[] = "Accept: application/vnd.github+json";
-	json_object		*o, *e, *list;
-	char			 url[600];
-	int64_t			 id;
-	size_t			 i;
-	enum gh_oauth_err	 er;
+	int64_t	 id;
 
-	*why = "GitHub's user API could not be read";
-	snprintf(url, sizeof(url), "%s/user", p->api_url);
-	if ((er = api(srv, p, "user", url, u->access_token, accept,
-	    json_type_object, &o)) != GH_OAUTH_OK)
-		return er;
-	if (!jint(o, "id", &id)) {
-		json_object_put(o);
+	if (!jint(o, "id", &id))
 		return GH_OAUTH_UNAVAILABLE;
-	}
 	snprintf(u->subject, sizeof(u->subject), "%lld", (long long)id);
 	jcopy(o, "login", u->username, sizeof(u->username));
 	jcopy(o, "name", u->name, sizeof(u->name));
 	jcopy(o, "avatar_url", u->picture, sizeof(u->picture));
-	json_object_put(o);
-	snprintf(url, sizeof(url), "%s/user/emails", p->api_url);
-	if ((er = api(srv, p, "emails", url, u->access_token, accept,
-	    json_type_array, &list)) != GH_OAUTH_OK)
-		return er;
-	/* The verified primary; else any verified one; else the primary. */
+	return GH_OAUTH_OK;
+}
+
+/* GitHub's GET /user/emails: the verified primary; else any verified one;
+ * else the primary, unverified. */
+static enum gh_oauth_err
+read_github_emails(json_object *list, struct gh_oauth_user *u)
+{
+	json_object	*e;
+	size_t		 i;
+
+	if (!json_object_is_type(list, json_type_array))
+		return GH_OAUTH_UNAVAILABLE;
 	for (i = 0; i < json_object_array_length(list); i++) {
 		e = json_object_array_get_idx(list, i);
 		if (!json_object_is_type(e, json_type_object) ||
@@ -840,7 +868,6 @@ github_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
 		} else if (u->email[0] == '\0' && jtrue(e, "primary"))
 			jcopy(e, "email", u->email, sizeof(u->email));
 	}
-	json_object_put(list);
 	if (u->email[0] != '\0' && !gh_check_email(u->email,
 	    strlen(u->email))) {
 		u->email[0] = '\0';
@@ -849,8 +876,51 @@ github_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
 	return GH_OAUTH_OK;
 }
 
-/* Facebook's Graph API /me; its email is not said to be verified, so it
- * never links an account by itself (docs/oauth.md). */
+/* GitHub's user and its email (docs.github.com REST users and emails). */
+static enum gh_oauth_err
+github_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
+    struct gh_oauth_user *u, const char **why)
+{
+	static const char	 accept[] = "Accept: application/vnd.github+json";
+	json_object		*o;
+	char			 url[600];
+	enum gh_oauth_err	 er;
+
+	*why = "GitHub's user API could not be read";
+	snprintf(url, sizeof(url), "%s/user", p->api_url);
+	if ((er = api(srv, p, "user", url, u->access_token, accept,
+	    json_type_object, &o)) != GH_OAUTH_OK)
+		return er;
+	er = read_github_user(o, u);
+	json_object_put(o);
+	if (er != GH_OAUTH_OK)
+		return er;
+	snprintf(url, sizeof(url), "%s/user/emails", p->api_url);
+	if ((er = api(srv, p, "emails", url, u->access_token, accept,
+	    json_type_array, &o)) != GH_OAUTH_OK)
+		return er;
+	er = read_github_emails(o, u);
+	json_object_put(o);
+	return er;
+}
+
+/* Facebook's /me. Its email is not said to be verified, so it never links
+ * an account by itself (docs/oauth.md). */
+static enum gh_oauth_err
+read_facebook_me(json_object *o, struct gh_oauth_user *u)
+{
+	jcopy(o, "id", u->subject, sizeof(u->subject));
+	jcopy(o, "name", u->name, sizeof(u->name));
+	jcopy(o, "first_name", u->given_name, sizeof(u->given_name));
+	jcopy(o, "last_name", u->family_name, sizeof(u->family_name));
+	jcopy(o, "email", u->email, sizeof(u->email));
+	if (u->email[0] != '\0' && !gh_check_email(u->email,
+	    strlen(u->email)))
+		u->email[0] = '\0';
+	return u->subject[0] != '\0' ? GH_OAUTH_OK : GH_OAUTH_UNAVAILABLE;
+}
+
+/* Facebook's Graph API /me, with appsecret_proof. */
 static enum gh_oauth_err
 facebook_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
     struct gh_oauth_user *u, const char **why)
@@ -883,16 +953,8 @@ facebook_user(struct gh_server *srv, const struct gh_oauth_cfg *p,
 	    "Accept: application/json", json_type_object, &o)) !=
 	    GH_OAUTH_OK)
 		goto out;
-	jcopy(o, "id", u->subject, sizeof(u->subject));
-	jcopy(o, "name", u->name, sizeof(u->name));
-	jcopy(o, "first_name", u->given_name, sizeof(u->given_name));
-	jcopy(o, "last_name", u->family_name, sizeof(u->family_name));
-	jcopy(o, "email", u->email, sizeof(u->email));
+	er = read_facebook_me(o, u);
 	json_object_put(o);
-	if (u->email[0] != '\0' && !gh_check_email(u->email,
-	    strlen(u->email)))
-		u->email[0] = '\0';
-	er = u->subject[0] != '\0' ? GH_OAUTH_OK : GH_OAUTH_UNAVAILABLE;
 out:
 	sb_wipe(&url);
 	return er;
@@ -989,4 +1051,45 @@ gh_oauth_providers_json(const struct gh_config *cfg, int id_token)
 		json_object_array_add(a, o);
 	}
 	return a;
+}
+
+enum gh_oauth_err
+gh_oauth_read(enum gh_oauth_doc kind, const char *body, size_t len,
+    struct gh_oauth_user *u)
+{
+	struct endpoints	 ep;
+	json_object		*o = NULL;
+	const char		*why = "";
+	enum gh_oauth_err	 er = GH_OAUTH_UNAVAILABLE;
+
+	if (gh_json_parse_any(body, len, JSON_DEPTH, &o) != GH_JSON_OK)
+		return GH_OAUTH_UNAVAILABLE;
+	memset(&ep, 0, sizeof(ep));
+	switch (kind) {
+	case GH_OAUTH_DOC_DISCOVERY:
+		if (json_object_is_type(o, json_type_object))
+			er = read_discovery(o, "https://issuer.example", &ep);
+		break;
+	case GH_OAUTH_DOC_TOKEN:
+		if (json_object_is_type(o, json_type_object))
+			er = read_token(o, 200, &why);
+		break;
+	case GH_OAUTH_DOC_USERINFO:
+		if (json_object_is_type(o, json_type_object))
+			er = read_userinfo(o, u);
+		break;
+	case GH_OAUTH_DOC_GITHUB_USER:
+		if (json_object_is_type(o, json_type_object))
+			er = read_github_user(o, u);
+		break;
+	case GH_OAUTH_DOC_GITHUB_EMAILS:
+		er = read_github_emails(o, u);
+		break;
+	case GH_OAUTH_DOC_FACEBOOK_ME:
+		if (json_object_is_type(o, json_type_object))
+			er = read_facebook_me(o, u);
+		break;
+	}
+	json_object_put(o);
+	return er;
 }

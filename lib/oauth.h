@@ -55,6 +55,9 @@ void		 gh_oauth_redirect_uri(const struct gh_config *,
 void		 gh_oauth_derive(const unsigned char key[crypto_secretbox_KEYBYTES],
 		    const char *what, const char *state,
 		    char out[GH_OAUTH_DERIVED_LEN + 1]);
+/* The provider's endpoints known (discovery fetched or cached). */
+enum gh_oauth_err gh_oauth_ready(struct gh_server *,
+		    const struct gh_oauth_cfg *) GH_WUR;
 /* The provider's authorization URL for state; owned (free()). */
 enum gh_oauth_err gh_oauth_authorize_url(struct gh_server *,
 		    const struct gh_oauth_cfg *, const char *state, char **url)
@@ -73,6 +76,20 @@ enum gh_oauth_err gh_oauth_id_token(struct gh_server *,
 		    const char *nonce, struct gh_oauth_user *,
 		    const char **why) GH_WUR;
 void		 gh_oauth_user_wipe(struct gh_oauth_user *);
+
+/* What is read from each answer of a provider, apart from fetching it:
+ * for the tests and the fuzzer (a discovery document is compared with
+ * the issuer https://issuer.example; userinfo with u->subject). */
+enum gh_oauth_doc {
+	GH_OAUTH_DOC_DISCOVERY,
+	GH_OAUTH_DOC_TOKEN,
+	GH_OAUTH_DOC_USERINFO,
+	GH_OAUTH_DOC_GITHUB_USER,
+	GH_OAUTH_DOC_GITHUB_EMAILS,
+	GH_OAUTH_DOC_FACEBOOK_ME,
+};
+enum gh_oauth_err gh_oauth_read(enum gh_oauth_doc, const char *body,
+		    size_t len, struct gh_oauth_user *) GH_WUR;
 /* [{id, type, name, authorize_url}] of the configured providers, in
  * their order (with id_token: whether ID tokens are taken too). */
 json_object	*gh_oauth_providers_json(const struct gh_config *,

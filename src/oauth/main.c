@@ -220,16 +220,13 @@ oauth_authorize(struct gh_req *req, struct gh_res *res)
 		goto out;
 	/* Discovery before anything is written: a provider that is down
 	 * leaves nothing behind. */
-	if ((oe = gh_oauth_authorize_url(srv, p, "probe", &url)) !=
-	    GH_OAUTH_OK) {
+	if ((oe = gh_oauth_ready(srv, p)) != GH_OAUTH_OK) {
 		refuse(req, res, oe == GH_OAUTH_FAILED ? 500 : 502,
 		    oe == GH_OAUTH_FAILED ? "internal_error" :
 		    "provider_unavailable", "The sign-in provider cannot be "
 		    "reached right now. Try again in a moment.");
 		goto out;
 	}
-	free(url);
-	url = NULL;
 	if ((er = gh_token_opaque_new(binding, unused)) != GH_OK)
 		goto out;
 	binding_hash(binding, bhash);
@@ -311,31 +308,41 @@ wipe_free(char *s)
 	}
 }
 
+/* Copies the string member key of o (ours: a state's or token's data). */
+static void
+member(json_object *o, const char *key, char *dst, size_t size)
+{
+	json_object	*m;
+
+	if (json_object_object_get_ex(o, key, &m) &&
+	    json_object_is_type(m, json_type_string))
+		gh_strlcpy(dst, json_object_get_string(m), size);
+}
+
+static int
+member_true(json_object *o, const char *key)
+{
+	json_object	*m;
+
+	return json_object_object_get_ex(o, key, &m) &&
+	    json_object_get_boolean(m);
+}
+
 /* Reads a state's data back (it is ours: a failure is a bug). */
 static enum gh_err
 flow_parse(const struct gh_onetime *t, struct flow *f, char bhash[65])
 {
-	json_object	*o = NULL, *m;
-	const char	*s;
+	json_object	*o = NULL;
 	enum gh_err	 er = GH_EINVAL;
 
 	memset(f, 0, sizeof(*f));
 	if (gh_json_parse(t->data, strlen(t->data), 4, &o) != GH_JSON_OK)
 		return GH_EINVAL;
-	if (json_object_object_get_ex(o, "p", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(f->provider, s, sizeof(f->provider));
-	if (json_object_object_get_ex(o, "r", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(f->redirect_to, s, sizeof(f->redirect_to));
-	if (json_object_object_get_ex(o, "c", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(f->client_id, s, sizeof(f->client_id));
-	if (json_object_object_get_ex(o, "b", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(bhash, s, 65);
-	f->cookie = json_object_object_get_ex(o, "m", &m) &&
-	    json_object_get_boolean(m);
+	member(o, "p", f->provider, sizeof(f->provider));
+	member(o, "r", f->redirect_to, sizeof(f->redirect_to));
+	member(o, "c", f->client_id, sizeof(f->client_id));
+	member(o, "b", bhash, 65);
+	f->cookie = member_true(o, "m");
 	gh_strlcpy(f->app_id, t->application_id, sizeof(f->app_id));
 	gh_strlcpy(f->link_user, t->user_id, sizeof(f->link_user));
 	if (f->provider[0] != '\0' && f->redirect_to[0] != '\0')
@@ -1028,37 +1035,21 @@ oauth_unlink(struct gh_req *req, struct gh_res *res)
 static int
 signup_person(const char *data, struct flow *f, struct gh_oauth_user *u)
 {
-	static const struct {
-		const char	*key;
-		size_t		 off, size;
-	} strs[] = {
-#define U(k, m) { k, offsetof(struct gh_oauth_user, m), \
-	sizeof(((struct gh_oauth_user *)0)->m) }
-		U("s", subject), U("e", email), U("n", name),
-		U("g", given_name), U("f", family_name), U("a", picture),
-		U("l", locale),
-#undef U
-	};
-	json_object	*o = NULL, *m;
-	const char	*s;
-	size_t		 i;
+	json_object	*o = NULL;
 
 	if (gh_json_parse(data, strlen(data), 4, &o) != GH_JSON_OK)
 		return 0;
-	for (i = 0; i < NFIELDS(strs); i++)
-		if (json_object_object_get_ex(o, strs[i].key, &m) &&
-		    (s = json_object_get_string(m)) != NULL)
-			gh_strlcpy((char *)u + strs[i].off, s, strs[i].size);
-	if (json_object_object_get_ex(o, "p", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(f->provider, s, sizeof(f->provider));
-	if (json_object_object_get_ex(o, "c", &m) &&
-	    (s = json_object_get_string(m)) != NULL)
-		gh_strlcpy(f->client_id, s, sizeof(f->client_id));
-	u->email_verified = json_object_object_get_ex(o, "v", &m) &&
-	    json_object_get_boolean(m);
-	f->cookie = json_object_object_get_ex(o, "m", &m) &&
-	    json_object_get_boolean(m);
+	member(o, "p", f->provider, sizeof(f->provider));
+	member(o, "c", f->client_id, sizeof(f->client_id));
+	member(o, "s", u->subject, sizeof(u->subject));
+	member(o, "e", u->email, sizeof(u->email));
+	member(o, "n", u->name, sizeof(u->name));
+	member(o, "g", u->given_name, sizeof(u->given_name));
+	member(o, "f", u->family_name, sizeof(u->family_name));
+	member(o, "a", u->picture, sizeof(u->picture));
+	member(o, "l", u->locale, sizeof(u->locale));
+	u->email_verified = member_true(o, "v");
+	f->cookie = member_true(o, "m");
 	json_object_put(o);
 	return u->subject[0] != '\0' && u->email[0] != '\0';
 }

@@ -3,18 +3,12 @@
 // back on the protected page and see their name; after signing out the
 // page is locked again. Prints one JSON object of what it saw.
 // usage: node flow.mjs BASE_URL SCREENSHOT_DIR EMAIL PASSWORD
-import { chromium } from 'playwright-core';
+import { launch, path } from './browser.mjs';
 
 const [base, shots, email, password] = process.argv.slice(2);
 const seen = {};
-const path = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update',
-         '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
 

@@ -49,6 +49,11 @@ def op(port):
          "redirect_uris": [callback(port, "corped")],
          "token_endpoint_auth_method": "client_secret_basic",
          "id_token_signed_response_alg": "EdDSA"},
+        {"client_id": "corpcgi", "client_secret": OIDC_SECRET,
+         "redirect_uris": ["http://127.0.0.1:%d/cgi-bin/oauth.fcgi/corpcgi/"
+                           "callback" % port],
+         "token_endpoint_auth_method": "client_secret_basic",
+         "id_token_signed_response_alg": "RS256"},
         {"client_id": "apple-svc", "client_secret": OIDC_SECRET,
          "redirect_uris": [callback(port, "apple")],
          "token_endpoint_auth_method": "client_secret_post",
@@ -90,7 +95,7 @@ def srv(root, port, op, gh):
     settings = {
         "public_url": "http://127.0.0.1:%d" % port,
         "cookie_secure": 0,
-        "oauth_providers": "corp corpes corped github google down apple",
+        "oauth_providers": "corp corpes corped github google down apple corpcgi",
         "oauth_timeout_ms": 2000,
         "oauth_corp_issuer": op.issuer,
         "oauth_corp_client_id": "corp",
@@ -115,6 +120,12 @@ def srv(root, port, op, gh):
         "oauth_apple_client_id": "apple-svc",
         "oauth_apple_client_secret": OIDC_SECRET,
         "oauth_apple_scopes": "openid email profile",
+        # Served as plain CGI: the callback is under the script's name.
+        "oauth_corpcgi_issuer": op.issuer,
+        "oauth_corpcgi_client_id": "corpcgi",
+        "oauth_corpcgi_client_secret": OIDC_SECRET,
+        "oauth_corpcgi_redirect_uri": "http://127.0.0.1:%d/cgi-bin/oauth.fcgi/"
+                                      "corpcgi/callback" % port,
     }
     sealed = ("corp", "corped", "github", "google")
     for name in sealed:
@@ -241,7 +252,7 @@ def test_providers_lists_the_configured_ones(srv):
     assert r.status_code == 200, r.text
     got = {p["id"]: p for p in r.json()["data"]}
     assert list(got) == ["corp", "corpes", "corped", "github", "google", "down",
-                         "apple"]
+                         "apple", "corpcgi"]
     assert got["corp"] == {"id": "corp", "type": "oidc", "name": "Corp SSO",
                            "authorize_url": "/v1/oauth/corp/authorize",
                            "id_token": True}
@@ -258,7 +269,7 @@ def test_login_methods_lists_providers_with_their_authorize_urls(srv):
     assert r.status_code == 200, r.text
     provs = r.json()["providers"]
     assert [p["id"] for p in provs] == ["corp", "corpes", "corped", "github",
-                                        "google", "down", "apple"]
+                                        "google", "down", "apple", "corpcgi"]
     assert provs[3] == {"id": "github", "type": "github", "name": "GitHub",
                         "authorize_url": "/v1/oauth/github/authorize"}
 
@@ -713,6 +724,25 @@ def test_doctored_id_token_is_refused(srv, op, mode, why):
     assert op.last()["token"]["tampered"]
 
 
+def test_rotated_provider_keys_are_fetched_again(srv, op):
+    """The provider replaces its signing keys: the cached key set lacks the
+    new kid, so it is fetched again (at most once per 10 s) and the
+    sign-in goes through."""
+    import os
+    before = requests.get(op.discovery()["jwks_uri"], timeout=TIMEOUT).json()
+    new_oidc_user(op)
+    sign_in(srv, "corped")            # the key set is cached now
+    op.stop()
+    os.unlink(op.keys_path)
+    op.start()                        # new keys, new kids
+    after = requests.get(op.discovery()["jwks_uri"], timeout=TIMEOUT).json()
+    assert not {k["kid"] for k in before["keys"]} & \
+        {k["kid"] for k in after["keys"]}
+    time.sleep(10.5)                  # past the refetch gap
+    new_oidc_user(op)
+    assert sign_in(srv, "corped")["profile"]["id"]
+
+
 def test_provider_down_at_authorize_is_502_and_writes_nothing(srv):
     with unchanged(srv, IDENTITY_TABLES + ("one_time_tokens",)):
         _, r = start(srv, "down")
@@ -881,7 +911,27 @@ def test_providers_as_plain_cgi(srv):
     r = requests.get(srv.base_url + "/cgi-bin/oauth.fcgi/providers",
                      timeout=TIMEOUT)
     assert r.status_code == 200
-    assert len(r.json()["data"]) == 7
+    assert len(r.json()["data"]) == 8
+
+
+def test_whole_flow_as_plain_cgi(srv, op):
+    """authorize and callback as CGI runs: each run fetches discovery and
+    the key set anew (no process outlives a request)."""
+    claims = new_oidc_user(op)
+    s = requests.Session()
+    r = s.get(srv.base_url + "/cgi-bin/oauth.fcgi/corpcgi/authorize",
+              params={"redirect_to": "/after"}, allow_redirects=False,
+              timeout=TIMEOUT)
+    assert r.status_code == 303, r.text
+    loc = r.headers["Location"]
+    for _ in range(10):
+        if loc.startswith(srv.base_url + "/cgi-bin/"):
+            break
+        r = s.get(loc, allow_redirects=False, timeout=TIMEOUT)
+        loc = urllib.parse.urljoin(loc, r.headers["Location"])
+    r = s.get(loc, allow_redirects=False, timeout=TIMEOUT)
+    body = exchange(srv, login_token(r)).json()
+    assert body["profile"]["credentials"][0]["email"] == claims["email"]
 
 
 # -- the hosted pages ---------------------------------------------------------
@@ -932,3 +982,35 @@ def test_form_post_callback(srv, op):
     # The same POST again: the state is gone.
     r = s.post(action, data=fields, allow_redirects=False, timeout=TIMEOUT)
     assert_problem(r, 400, "oauth_state_invalid")
+
+
+def test_in_chromium_sign_in_then_the_callback_again(srv, op):
+    """A real browser: the provider link on the hosted page, the session
+    cookie set by the callback, and the callback opened again (Back,
+    reload) answering a readable page, not an error dump."""
+    import json
+    import os
+    import shutil
+    import tempfile
+    flow_js = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                           "browser", "oauth.mjs")
+    for need in ("/usr/bin/chromium", shutil.which("node")):
+        if not need or not os.path.exists(need):
+            pytest.fail("chromium and node are needed (./dev test installs "
+                        "them)", pytrace=False)
+    claims = new_oidc_user(op)
+    shots = os.environ.get("GATEHOUSE_ARTIFACTS") or tempfile.mkdtemp()
+    os.makedirs(shots, exist_ok=True)
+    r = subprocess.run(["node", flow_js, srv.base_url, shots, "Corp SSO"],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-3000:]
+    seen = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert seen["landed"] == "/ui/me"
+    assert claims["email"] in seen["me_text"]
+    assert seen["callbacks_on_the_way"] == 1
+    assert seen["again_status"] == 400
+    assert seen["again_type"].startswith("text/html")
+    assert seen["again_heading"] == "Sign-in did not finish"
+    assert "already finished" in seen["again_text"]
+    assert seen["again_link"] == "/ui/sign-in"
+    assert seen["start_again"].startswith("/ui/sign-in")
