@@ -273,6 +273,139 @@ test_redirect_uri(void **state)
 	    "https://x.example/cgi-bin/oauth.fcgi/other/callback");
 }
 
+static enum gh_oauth_err
+read_doc(enum gh_oauth_doc kind, const char *body, struct gh_oauth_user *u)
+{
+	return gh_oauth_read(kind, body, strlen(body), u);
+}
+
+static void
+test_github_email_choice(void **state)
+{
+	struct gh_oauth_user	 u;
+
+	(void)state;
+	/* The verified primary wins, wherever it is in the list. */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_EMAILS,
+	    "[{\"email\":\"a@x.example\",\"verified\":true,\"primary\":false},"
+	    "{\"email\":\"p@x.example\",\"verified\":true,\"primary\":true},"
+	    "{\"email\":\"b@x.example\",\"verified\":true,\"primary\":false}]",
+	    &u), GH_OAUTH_OK);
+	assert_string_equal(u.email, "p@x.example");
+	assert_true(u.email_verified);
+	/* An unverified primary loses to a verified other address. */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_EMAILS,
+	    "[{\"email\":\"p@x.example\",\"verified\":false,\"primary\":true},"
+	    "{\"email\":\"v@x.example\",\"verified\":true,\"primary\":false}]",
+	    &u), GH_OAUTH_OK);
+	assert_string_equal(u.email, "v@x.example");
+	assert_true(u.email_verified);
+	/* Only an unverified primary: kept, unverified. */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_EMAILS,
+	    "[{\"email\":\"p@x.example\",\"verified\":false,\"primary\":true}]",
+	    &u), GH_OAUTH_OK);
+	assert_string_equal(u.email, "p@x.example");
+	assert_false(u.email_verified);
+	/* Not an address: dropped. */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_EMAILS,
+	    "[{\"email\":\"not an address\",\"verified\":true,\"primary\":true}]",
+	    &u), GH_OAUTH_OK);
+	assert_string_equal(u.email, "");
+	assert_false(u.email_verified);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_EMAILS, "{}", &u),
+	    GH_OAUTH_UNAVAILABLE);
+}
+
+static void
+test_github_user(void **state)
+{
+	struct gh_oauth_user	 u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_USER,
+	    "{\"login\":\"octo-cat\",\"id\":583231,\"name\":\"The Octocat\"}",
+	    &u), GH_OAUTH_OK);
+	assert_string_equal(u.subject, "583231");
+	assert_string_equal(u.username, "octo-cat");
+	/* An id that is not a number is not GitHub's. */
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_GITHUB_USER,
+	    "{\"login\":\"x\",\"id\":\"583231\"}", &u), GH_OAUTH_UNAVAILABLE);
+}
+
+static void
+test_userinfo_must_name_the_same_subject(void **state)
+{
+	struct gh_oauth_user	 u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	strcpy(u.subject, "s-1");
+	assert_int_equal(read_doc(GH_OAUTH_DOC_USERINFO,
+	    "{\"sub\":\"s-2\",\"email\":\"e@x.example\"}", &u),
+	    GH_OAUTH_BAD_TOKEN);
+	assert_string_equal(u.email, "");
+	assert_int_equal(read_doc(GH_OAUTH_DOC_USERINFO,
+	    "{\"sub\":\"s-1\",\"email\":\"e@x.example\","
+	    "\"email_verified\":\"true\",\"name\":\"E\\u0007x\"}", &u),
+	    GH_OAUTH_OK);
+	/* Apple's string "true" counts; a control character drops a field. */
+	assert_string_equal(u.email, "e@x.example");
+	assert_true(u.email_verified);
+	assert_string_equal(u.name, "");
+}
+
+static void
+test_token_answers(void **state)
+{
+	struct gh_oauth_user	 u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN,
+	    "{\"access_token\":\"t\",\"token_type\":\"bearer\"}", &u),
+	    GH_OAUTH_OK);
+	/* The code was no good: the person's problem (400). */
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN,
+	    "{\"error\":\"invalid_grant\"}", &u), GH_OAUTH_REFUSED);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN,
+	    "{\"error\":\"bad_verification_code\"}", &u), GH_OAUTH_REFUSED);
+	/* Our credentials were refused: the site's problem (502). */
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN,
+	    "{\"error\":\"invalid_client\"}", &u), GH_OAUTH_UNAVAILABLE);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN,
+	    "{\"error\":\"incorrect_client_credentials\"}", &u),
+	    GH_OAUTH_UNAVAILABLE);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN, "{}", &u),
+	    GH_OAUTH_UNAVAILABLE);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_TOKEN, "<html>", &u),
+	    GH_OAUTH_UNAVAILABLE);
+}
+
+static void
+test_discovery_must_be_the_issuers_own(void **state)
+{
+	struct gh_oauth_user	 u;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(read_doc(GH_OAUTH_DOC_DISCOVERY,
+	    "{\"issuer\":\"https://issuer.example/\"}", &u), GH_OAUTH_OK);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_DISCOVERY,
+	    "{\"issuer\":\"https://evil.example\"}", &u), GH_OAUTH_UNAVAILABLE);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_DISCOVERY,
+	    "{\"issuer\":\"https://issuer.example.evil\"}", &u),
+	    GH_OAUTH_UNAVAILABLE);
+	assert_int_equal(read_doc(GH_OAUTH_DOC_DISCOVERY, "{}", &u),
+	    GH_OAUTH_UNAVAILABLE);
+}
+
 int
 main(void)
 {
@@ -285,6 +418,11 @@ main(void)
 		cmocka_unit_test(test_seal_refuses_embedded_nul),
 		cmocka_unit_test(test_derived_values),
 		cmocka_unit_test(test_redirect_uri),
+		cmocka_unit_test(test_github_email_choice),
+		cmocka_unit_test(test_github_user),
+		cmocka_unit_test(test_userinfo_must_name_the_same_subject),
+		cmocka_unit_test(test_token_answers),
+		cmocka_unit_test(test_discovery_must_be_the_issuers_own),
 	};
 
 	if (sodium_init() < 0)
