@@ -20,6 +20,7 @@ sign_access(struct gh_req *req, const char *user_id, const char *client_id,
 	struct gh_server	*srv = req->srv;
 	const struct gh_key	*key;
 	struct gh_claims	 c;
+	size_t			 n;
 
 	if ((key = gh_server_signing_key(srv)) == NULL)
 		return GH_ECRYPTO;
@@ -28,8 +29,15 @@ sign_access(struct gh_req *req, const char *user_id, const char *client_id,
 	gh_strlcpy(c.aud, client_id, sizeof(c.aud));
 	gh_strlcpy(c.sub, user_id, sizeof(c.sub));
 	gh_strlcpy(c.sid, session_id, sizeof(c.sid));
-	gh_strlcpy(c.amr[0], amr, sizeof(c.amr[0]));
-	c.namr = 1;
+	/* The session keeps its methods space-separated ("pwd otp mfa"). */
+	while (*amr != '\0' && c.namr < sizeof(c.amr) / sizeof(c.amr[0])) {
+		n = strcspn(amr, " ");
+		if (n > 0 && n < sizeof(c.amr[0])) {
+			memcpy(c.amr[c.namr], amr, n);
+			c.amr[c.namr++][n] = '\0';
+		}
+		amr += n + (amr[n] == ' ');
+	}
 	c.iat = now;
 	c.exp = now + srv->cfg.access_ttl;
 	out->expires_in = srv->cfg.access_ttl;
@@ -103,13 +111,29 @@ gh_session_revoke(struct gh_req *req, const char *session_id,
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
 
+enum gh_err
+gh_session_revoke_others(struct gh_db *db, const char *user_id,
+    const char *keep_session_id, const char *reason, int64_t *revoked)
+{
+	struct gh_stmt	*st;
+	enum gh_err	 er;
+
+	*revoked = 0;
+	if ((st = gh_db_prepare(db, GH_STMT_SESSIONS_REVOKE_OTHERS, "titt",
+	    user_id, gh_clock_now(), reason, keep_session_id)) == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) == GH_OK)
+		*revoked = gh_db_changes(db);
+	return er;
+}
+
 /* What the refresh needs of the token's row, copied out of SQLite. */
 struct found {
 	char		 session_id[GH_ID_LEN + 1];
 	char		 user_id[GH_ID_LEN + 1];
 	char		 client_id[128];
 	char		 application_id[GH_ID_LEN + 1];
-	char		 amr[16];
+	char		 amr[64];
 	int64_t		 expires_at;
 	int64_t		 used_at_ms;	/* -1: never used */
 	int		 revoked;

@@ -33,7 +33,8 @@ struct gh_subject {
 
 /* Inside the caller's open transaction: a new session for subject, its
  * first refresh token, a signed access token and, with cookie set, the
- * session cookie's token (cookie mode). */
+ * session cookie's token (cookie mode). amr: the methods used,
+ * space-separated ("pwd", "pwd otp mfa"), as the access token's amr. */
 enum gh_err	 gh_session_start(struct gh_req *, const struct gh_subject *,
 		    const char *amr, int cookie,
 		    char session_id[GH_ID_LEN + 1], struct gh_tokens *) GH_WUR;
@@ -45,6 +46,12 @@ enum gh_err	 gh_session_refresh(struct gh_req *, const char *token,
 /* Ends a session; 0 rows changed is not an error. */
 enum gh_err	 gh_session_revoke(struct gh_req *, const char *session_id,
 		    const char *reason) GH_WUR;
+/* Inside the caller's transaction: ends every live session of user_id
+ * but keep_session_id (NULL: every one); *revoked says how many. */
+struct gh_db;
+enum gh_err	 gh_session_revoke_others(struct gh_db *, const char *user_id,
+		    const char *keep_session_id, const char *reason,
+		    int64_t *revoked) GH_WUR;
 /* {access_token, refresh_token, token_type, expires_in}; owned. */
 json_object	*gh_tokens_json(const struct gh_tokens *);
 void		 gh_tokens_free(struct gh_tokens *);

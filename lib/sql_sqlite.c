@@ -140,9 +140,6 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " AND email_norm = ?3 LIMIT 2",
 	[GH_STMT_USER_SET_STATUS] =
 	    "UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1",
-	[GH_STMT_SESSIONS_REVOKE_USER] =
-	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
-	    " WHERE user_id = ?1 AND revoked_at IS NULL",
 	/* keys that signed until now verify until ?1 (now + access_ttl) */
 	[GH_STMT_KEYS_RETIRE] =
 	    "UPDATE signing_keys SET retired_at = ?1 WHERE retired_at IS NULL",
@@ -273,4 +270,9 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_SIGN_IN_WAYS] =
 	    "SELECT (SELECT count(*) FROM identities WHERE user_id = ?1)"
 	    " + (SELECT count(*) FROM passwords WHERE user_id = ?1)",
+	/* ?4 NULL: every live session of the user */
+	[GH_STMT_SESSIONS_REVOKE_OTHERS] =
+	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
+	    " WHERE user_id = ?1 AND revoked_at IS NULL"
+	    " AND (?4 IS NULL OR id <> ?4)",
 };

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "session.h"
 #include "store_admin.h"
 #include "str.h"
 
@@ -99,15 +100,5 @@ enum gh_err
 gh_store_admin_revoke_sessions(struct gh_db *db, const char *user_id,
     const char *reason, int64_t *count)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 er;
-
-	*count = 0;
-	if ((st = gh_db_prepare(db, GH_STMT_SESSIONS_REVOKE_USER, "tit",
-	    user_id, gh_clock_now(), reason)) == NULL)
-		return GH_EDB;
-	if ((er = gh_stmt_exec(st)) != GH_OK)
-		return er;
-	*count = gh_db_changes(db);
-	return GH_OK;
+	return gh_session_revoke_others(db, user_id, NULL, reason, count);
 }
