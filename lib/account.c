@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "account.h"
@@ -11,6 +12,7 @@
 #include "email.h"
 #include "log.h"
 #include "mailflow.h"
+#include "mfa.h"
 #include "onetime.h"
 #include "store_admin.h"
 #include "str.h"
@@ -31,8 +33,29 @@ gh_account_start(struct gh_req *req, const char *app_id,
     struct gh_signed_in *out)
 {
 	struct gh_subject	 subj;
+	struct gh_mfa_pending	 p;
+	int			 mfa = 0;
 	enum gh_err		 er;
 
+	/* The first factor alone does not sign in a user with 2FA on. */
+	if (strstr(amr, "mfa") == NULL &&
+	    (mfa = gh_mfa_enabled(req->srv->db, out->user_id)) < 0)
+		return GH_EDB;
+	if (mfa) {
+		memset(&p, 0, sizeof(p));
+		gh_strlcpy(p.application_id, app_id, sizeof(p.application_id));
+		gh_strlcpy(p.user_id, out->user_id, sizeof(p.user_id));
+		gh_strlcpy(p.client_id, client_id, sizeof(p.client_id));
+		gh_strlcpy(p.amr, amr, sizeof(p.amr));
+		gh_strlcpy(p.action, action, sizeof(p.action));
+		p.cookie = cookie;
+		if ((er = gh_mfa_challenge(req->srv->db, &p, gh_clock_now(),
+		    out->mfa_token)) != GH_OK ||
+		    (er = gh_audit(req, "mfa_challenge", app_id, out->user_id,
+		    NULL)) != GH_OK)
+			return er;
+		return gh_db_commit(req->srv->db);
+	}
 	subj.user_id = out->user_id;
 	subj.application_id = app_id;
 	subj.client_id = client_id;
@@ -46,6 +69,20 @@ gh_account_start(struct gh_req *req, const char *app_id,
 	return gh_db_commit(req->srv->db);
 }
 
+/* The session of out->user_id in their first (personal) membership. */
+static enum gh_err
+start_first(struct gh_req *req, const char *app_id, const char *client_id,
+    int cookie, const char *amr, const char *action, struct gh_signed_in *out)
+{
+	enum gh_err	 er;
+
+	if ((er = gh_store_user_first_membership(req->srv->db, out->user_id,
+	    out->membership_id)) != GH_OK)
+		return er;
+	return gh_account_start(req, app_id, client_id, cookie, amr, action,
+	    out);
+}
+
 /* {tokens, profile}: the AuthenticationResult of DESIGN.md §6. In cookie
  * mode the tokens stay out of reach of scripts: the session cookie is set
  * (HttpOnly) and the body carries the profile and the CSRF token. */
@@ -53,10 +90,25 @@ enum gh_err
 gh_account_answer(struct gh_req *req, struct gh_res *res, int status,
     const struct gh_signed_in *in)
 {
-	json_object	*o, *profile;
+	json_object	*o, *profile, *methods;
 	char		 csrf[GH_CSRF_LEN + 1];
 	enum gh_err	 er;
 
+	if (in->mfa_token[0] != '\0') {
+		o = json_object_new_object();
+		methods = json_object_new_array();
+		json_object_array_add(methods, json_object_new_string("totp"));
+		json_object_array_add(methods,
+		    json_object_new_string("backup_code"));
+		gh_json_add(o, "mfa_required", json_object_new_boolean(1));
+		gh_json_add(o, "mfa_token", json_object_new_string(
+		    in->mfa_token));
+		gh_json_add(o, "methods", methods);
+		gh_res_json(res, 200, o);
+		/* The password was right: the device is known from now on. */
+		return in->device[0] != '\0' ? gh_cookie_device_set(res,
+		    &req->srv->cfg, in->device) : GH_OK;
+	}
 	if ((er = gh_store_user_profile(req->srv->db, in->user_id,
 	    in->membership_id, &profile)) != GH_OK)
 		return er;
@@ -346,9 +398,7 @@ gh_account_sign_in_with_token(struct gh_req *req, const char *token,
 		gh_strlcpy(redirect_to, t.data, GH_REDIRECT_MAX);
 	if ((!federated && (er = address_proven(srv->db, t.user_id, now)) !=
 	    GH_OK) ||
-	    (er = gh_store_user_first_membership(srv->db, t.user_id,
-	    out->membership_id)) != GH_OK ||
-	    (er = gh_account_start(req, t.application_id, federated &&
+	    (er = start_first(req, t.application_id, federated &&
 	    t.data[0] != '\0' ? t.data : "default", cookie, federated ?
 	    "fed" : "email", federated ? "sign_in_oauth" :
 	    "sign_in_magic_link", out)) != GH_OK)
@@ -579,6 +629,60 @@ gh_account_code_verify(struct gh_req *req, const char *app_id,
 	if (er != GH_OK || (er = gh_account_start(req, app_id, "default",
 	    cookie, "otp", *created ? "sign_up_email_code" :
 	    "sign_in_email_code", out)) != GH_OK)
+		goto fail;
+	return GH_OK;
+fail:
+	gh_db_rollback(srv->db);
+	gh_signed_in_free(out);
+	return er;
+}
+
+/* The methods of a sign-in with its second factor ("pwd" + "otp" ->
+ * "pwd otp mfa"), each once. */
+static void
+amr_with(char out[64], const char *first, const char *second)
+{
+	snprintf(out, 64, "%s", first);
+	if (strstr(first, second) == NULL)
+		snprintf(out + strlen(out), 64 - strlen(out), " %s", second);
+	snprintf(out + strlen(out), 64 - strlen(out), " mfa");
+}
+
+enum gh_err
+gh_account_second_factor(struct gh_req *req, const char *token, size_t len,
+    const char *code, int backup, struct gh_signed_in *out,
+    int64_t *retry_after)
+{
+	struct gh_server	*srv = req->srv;
+	struct gh_mfa_pending	 p;
+	char			 amr[64];
+	enum gh_err		 er;
+
+	memset(out, 0, sizeof(*out));
+	*retry_after = 0;
+	if ((er = gh_db_begin(srv->db, GH_DB_DURABLE)) != GH_OK)
+		return er;
+	if ((er = gh_mfa_pending_get(srv->db, token, len, &p)) != GH_OK)
+		goto fail;
+	er = backup ? gh_mfa_check_backup(srv, p.application_id, p.user_id,
+	    code, retry_after) : gh_mfa_check_totp(srv, p.application_id,
+	    p.user_id, code, 0, retry_after);
+	if (er == GH_EINVAL || er == GH_ENOTFOUND) {
+		/* Kept: it counts on the token and towards the lock. */
+		if ((er = gh_mfa_pending_use(srv->db, token, len, 0)) != GH_OK ||
+		    (er = gh_audit(req, "mfa_failed", p.application_id,
+		    p.user_id, NULL)) != GH_OK ||
+		    (er = gh_db_commit(srv->db)) != GH_OK)
+			goto fail;
+		return GH_EINVAL;
+	}
+	if (er != GH_OK)
+		goto fail;
+	amr_with(amr, p.amr, backup ? "backup_code" : "otp");
+	gh_strlcpy(out->user_id, p.user_id, sizeof(out->user_id));
+	if ((er = gh_mfa_pending_use(srv->db, token, len, 1)) != GH_OK ||
+	    (er = start_first(req, p.application_id, p.client_id, p.cookie,
+	    amr, p.action, out)) != GH_OK)
 		goto fail;
 	return GH_OK;
 fail:

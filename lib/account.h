@@ -22,6 +22,9 @@ struct gh_signed_in {
 	char		 session_id[GH_ID_LEN + 1];
 	struct gh_tokens tokens;
 	char		 device[GH_OPAQUE_LEN + 1];	/* a new device cookie, or "" */
+	/* Set instead of a session when the user's second factor must finish
+	 * the sign-in (docs/mfa.md). */
+	char		 mfa_token[GH_OPAQUE_LEN + 1];
 	int64_t		 retry_after;	/* GH_ELIMIT: seconds of the lock */
 };
 
@@ -104,15 +107,29 @@ enum gh_err	 gh_account_reset_password(struct gh_req *, const char *token,
 		    size_t token_len, const char *password, size_t len,
 		    enum gh_policy *verdict) GH_WUR;
 /* Inside the caller's write transaction: a session for out->user_id in
- * out->membership_id ("" for none), its action-log row, and the commit. */
+ * out->membership_id ("" for none), its action-log row, and the commit.
+ * When the user has 2FA on and amr has no second factor yet ("mfa"), no
+ * session starts: out->mfa_token is set instead (and committed). */
 enum gh_err	 gh_account_start(struct gh_req *, const char *app_id,
 		    const char *client_id, int cookie, const char *amr,
 		    const char *action, struct gh_signed_in *out) GH_WUR;
 /* The AuthenticationResult {tokens, profile} with status, or in cookie
- * mode {csrf_token, profile} and the session cookie. */
+ * mode {csrf_token, profile} and the session cookie; or, when the second
+ * factor is due, 200 {mfa_required, mfa_token, methods}. */
 struct gh_res;
 enum gh_err	 gh_account_answer(struct gh_req *, struct gh_res *,
 		    int status, const struct gh_signed_in *) GH_WUR;
+/*
+ * The second step of a sign-in (docs/mfa.md): the first step's mfa_token
+ * and a TOTP code, or with backup set a backup code. GH_OK with the
+ * session (amr: the first factor's, "otp" or "backup_code", and "mfa");
+ * GH_ENOTFOUND, or GH_EAUTH when expired, for a token that is no good;
+ * GH_EINVAL for a wrong code (counted on the token, five void it, and on
+ * the user's lock); GH_ELIMIT while that lock holds (*retry_after).
+ */
+enum gh_err	 gh_account_second_factor(struct gh_req *, const char *token,
+		    size_t len, const char *code, int backup,
+		    struct gh_signed_in *, int64_t *retry_after) GH_WUR;
 void		 gh_signed_in_free(struct gh_signed_in *);
 
 #endif

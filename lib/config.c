@@ -84,6 +84,9 @@ static const struct key {
 	I(oauth_timeout_ms, 100, 60000, 5000),
 	I(oauth_cache_ttl, 60, 7LL * 86400, 3600),
 	I(oauth_auto_link, 0, 1, 1),
+	S(geo_country_header, ""),
+	S(geo_region_header, ""),
+	S(geoip_database, ""),
 #undef S
 #undef I
 #undef R
@@ -485,6 +488,10 @@ out:
 	return er;
 }
 
+/* What a header name the web server hands on as HTTP_<NAME> may hold. */
+#define HEADER_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789-"
+
 /* What one key alone cannot say. */
 static enum gh_err
 check(struct gh_config *c, const char *(*getenv_fn)(const char *),
@@ -515,6 +522,14 @@ check(struct gh_config *c, const char *(*getenv_fn)(const char *),
 		snprintf(err, errsz, "trusted_proxies must be addresses or "
 		    "prefixes (10.0.0.0/8, ::1), at most %d",
 		    GH_IP_MAX_CIDRS);
+		return GH_EINVAL;
+	}
+	if (strspn(c->geo_country_header, HEADER_CHARS) !=
+	    strlen(c->geo_country_header) ||
+	    strspn(c->geo_region_header, HEADER_CHARS) !=
+	    strlen(c->geo_region_header)) {
+		snprintf(err, errsz, "geo_country_header and geo_region_header "
+		    "must be header names (CF-IPCountry)");
 		return GH_EINVAL;
 	}
 	if ((er = providers_from_env(c, getenv_fn, err, errsz)) != GH_OK)

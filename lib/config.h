@@ -108,6 +108,11 @@ struct gh_config {
 	int64_t		 oauth_auto_link;	/* 1: link by an email both sides verified */
 	struct gh_oauth_cfg oauth[GH_OAUTH_MAX];
 	size_t		 noauth;
+	/* Where a session's country and region come from (docs/sessions.md):
+	 * headers a trusted front sets, or a MaxMind database. */
+	char		 geo_country_header[64];	/* "CF-IPCountry"; "" = off */
+	char		 geo_region_header[64];		/* "" = off */
+	char		 geoip_database[GH_CONFIG_PATH_MAX];	/* .mmdb; "" = off */
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

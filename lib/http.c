@@ -10,6 +10,7 @@
 #include "http.h"
 #include "http_io.h"
 #include "json.h"
+#include "serve.h"
 #include "url.h"
 
 const char *
@@ -99,7 +100,9 @@ enum var {
 	V_METHOD, V_URI, V_SCRIPT, V_PATH_INFO, V_QUERY, V_CONTENT_TYPE,
 	V_CONTENT_LENGTH, V_AUTHORIZATION, V_REDIRECT_AUTHORIZATION,
 	V_USER_AGENT, V_REMOTE_ADDR, V_REQUEST_ID, V_ACCEPT, V_COOKIE, V_ORIGIN,
-	V_REFERER, V_HOST, V_CSRF, V_HTTPS, V_FORWARDED_FOR, V__MAX
+	V_REFERER, V_HOST, V_CSRF, V_HTTPS, V_FORWARDED_FOR, V_CLIENT_NAME,
+	V_CLIENT_VERSION, V_CLIENT_OS, V_CLIENT_OS_VERSION, V_CLIENT_DEVICE,
+	V__MAX
 };
 
 static const char *const var_names[V__MAX] = {
@@ -108,7 +111,8 @@ static const char *const var_names[V__MAX] = {
 	"REDIRECT_HTTP_AUTHORIZATION", "HTTP_USER_AGENT", "REMOTE_ADDR",
 	"HTTP_X_REQUEST_ID", "HTTP_ACCEPT", "HTTP_COOKIE", "HTTP_ORIGIN",
 	"HTTP_REFERER", "HTTP_HOST", "HTTP_X_CSRF_TOKEN", "HTTPS",
-	"HTTP_X_FORWARDED_FOR",
+	"HTTP_X_FORWARDED_FOR", "HTTP_X_CLIENT_NAME", "HTTP_X_CLIENT_VERSION",
+	"HTTP_X_CLIENT_OS", "HTTP_X_CLIENT_OS_VERSION", "HTTP_X_CLIENT_DEVICE",
 };
 
 /* One pass over the environment instead of a lookup (a scan) per name;
@@ -142,6 +146,23 @@ read_vars(struct gh_io *io, const char *v[V__MAX])
 				break;
 			}
 	}
+}
+
+/* The request header name as the web server passes it (RFC 3875 §4.1.18:
+ * "HTTP_" and the name in upper case, '-' as '_'); NULL for "" (off). */
+static const char *
+header_param(struct gh_io *io, const char *name)
+{
+	char	 var[80] = "HTTP_";
+	size_t	 i;
+
+	if (name[0] == '\0' || strlen(name) >= sizeof(var) - 5)
+		return NULL;
+	for (i = 0; name[i] != '\0'; i++)
+		var[5 + i] = name[i] == '-' ? '_' : (name[i] >= 'a' &&
+		    name[i] <= 'z' ? (char)(name[i] - 'a' + 'A') : name[i]);
+	var[5 + i] = '\0';
+	return gh_io_param(io, var);
 }
 
 /* A copy cut to max bytes (header values are attacker-sized; we never
@@ -189,6 +210,17 @@ gh_http_req_init(struct gh_req *req, struct gh_io *io)
 	req->host = dup_var(v[V_HOST], 256);
 	req->csrf_token = dup_var(v[V_CSRF], 256);
 	req->https = v[V_HTTPS] != NULL && strcasecmp(v[V_HTTPS], "on") == 0;
+	req->client_name = dup_var(v[V_CLIENT_NAME], 256);
+	req->client_version = dup_var(v[V_CLIENT_VERSION], 256);
+	req->client_os = dup_var(v[V_CLIENT_OS], 256);
+	req->client_os_version = dup_var(v[V_CLIENT_OS_VERSION], 256);
+	req->client_device = dup_var(v[V_CLIENT_DEVICE], 256);
+	if (req->srv != NULL) {
+		req->geo_country = dup_var(header_param(io,
+		    req->srv->cfg.geo_country_header), 64);
+		req->geo_region = dup_var(header_param(io,
+		    req->srv->cfg.geo_region_header), 64);
+	}
 	if (req->method == NULL || req->uri_path == NULL || req->query == NULL)
 		return GH_ENOMEM;
 	if (gh_http_parse_length(v[V_CONTENT_LENGTH], &req->content_length) !=
@@ -263,6 +295,13 @@ gh_http_req_free(struct gh_req *req)
 	free(req->referer);
 	free(req->host);
 	free(req->csrf_token);
+	free(req->client_name);
+	free(req->client_version);
+	free(req->client_os);
+	free(req->client_os_version);
+	free(req->client_device);
+	free(req->geo_country);
+	free(req->geo_region);
 	if (req->body != NULL) {	/* may hold a password */
 		sodium_memzero(req->body, req->body_len);
 		free(req->body);

@@ -25,6 +25,10 @@ struct gh_auth {
 	char		 application_id[40];
 	char		 membership_id[40];	/* active membership, "" if none */
 	int64_t		 exp;
+	/* The session's presence as read (docs/sessions.md): when it was
+	 * last seen, and whether it said it went offline. */
+	int64_t		 last_active_at;
+	int		 offline;
 	/* Filled by the cookie check, which reads them anyway: */
 	int		 has_identity;
 	char		 username[40];
@@ -51,6 +55,16 @@ struct gh_req {
 	char		*referer;
 	char		*host;
 	char		*csrf_token;	/* X-CSRF-Token */
+	/* An app naming itself (docs/sessions.md), each cut to 256 bytes: */
+	char		*client_name;	/* X-Client-Name */
+	char		*client_version;	/* X-Client-Version */
+	char		*client_os;	/* X-Client-OS */
+	char		*client_os_version;	/* X-Client-OS-Version */
+	char		*client_device;	/* X-Client-Device */
+	/* The headers named by geo_country_header and geo_region_header,
+	 * when configured; cut to 64 bytes. */
+	char		*geo_country;
+	char		*geo_region;
 	int		 https;		/* HTTPS=on from the server */
 	char		*body;		/* NUL-terminated; body_len bytes */
 	size_t		 body_len;
@@ -62,6 +76,7 @@ struct gh_req {
 	struct gh_auth	 auth;		/* filled for authenticated routes */
 	int		 authenticated;
 	int		 by_cookie;	/* authenticated by the session cookie */
+	int		 presence_set;	/* the handler wrote the presence itself */
 	double		 started_ms;
 };
 

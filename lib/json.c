@@ -1,6 +1,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+#include "db.h"
 #include "http.h"
 #include "json.h"
 #include "problem.h"
@@ -518,4 +520,39 @@ gh_check_token_chars(const char *s, size_t len)
 		    s[i] != '_' && s[i] != '.')
 			return 0;
 	return 1;
+}
+
+void
+gh_json_copy_string(json_object *o, const char *key, char *dst, size_t size)
+{
+	json_object	*m;
+	const char	*v;
+	size_t		 n;
+
+	if (!json_object_object_get_ex(o, key, &m) ||
+	    !json_object_is_type(m, json_type_string) || size == 0)
+		return;
+	v = json_object_get_string(m);
+	n = strlen(v) < size - 1 ? strlen(v) : size - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+json_object *
+gh_json_col_text(struct gh_stmt *st, int col)
+{
+	const char	*s = gh_stmt_col_text(st, col);
+
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+json_object *
+gh_json_col_time(struct gh_stmt *st, int col)
+{
+	char	 buf[GH_RFC3339_LEN + 1];
+
+	if (gh_stmt_col_is_null(st, col))
+		return NULL;
+	gh_clock_rfc3339(gh_stmt_col_int(st, col), buf);
+	return json_object_new_string(buf);
 }

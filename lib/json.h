@@ -92,6 +92,18 @@ int64_t		 gh_json_utf8_count(const char *s, size_t len);
 	json_object_object_add_ex((obj), "" literal_name "", (val), \
 	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
 
+/* Copies the string member key of o into dst[0..size) (cut to fit);
+ * leaves dst alone when there is none. For JSON this server wrote itself
+ * (a token's data). */
+void		 gh_json_copy_string(json_object *o, const char *key, char *dst,
+		    size_t size);
+
+/* A column of a result row as JSON: its text, or its Unix time as RFC
+ * 3339; JSON null for SQL NULL. */
+struct gh_stmt;
+json_object	*gh_json_col_text(struct gh_stmt *, int col);
+json_object	*gh_json_col_time(struct gh_stmt *, int col);
+
 /* Serialises obj compactly; borrowed string valid while obj lives. */
 const char	*gh_json_string(json_object *obj, size_t *len);
 

@@ -46,6 +46,9 @@ static const struct {
 	{ "email_required", "The provider shared no email address" },
 	{ "username_required", "Choose a username" },
 	{ "last_sign_in_method", "Last way to sign in" },
+	{ "mfa_enabled", "Two-factor authentication is on" },
+	{ "mfa_not_enabled", "Two-factor authentication is off" },
+	{ "mfa_not_set_up", "Two-factor authentication not set up" },
 };
 
 static const char *

@@ -196,10 +196,11 @@ unauthorized(struct gh_res *res, const char *code, const char *detail)
 }
 
 /* Fills req->auth from a GH_STMT_SESSION_STATE-shaped row (the cookie
- * statement starts with the same columns). */
+ * statement starts with the same columns); the presence is at column
+ * presence and the one after. */
 static void
 fill_auth(struct gh_req *req, struct gh_stmt *st, const char *user_id,
-    const char *session_id, int64_t exp)
+    const char *session_id, int64_t exp, int presence)
 {
 	gh_strlcpy(req->auth.user_id, user_id, sizeof(req->auth.user_id));
 	gh_strlcpy(req->auth.session_id, session_id,
@@ -210,6 +211,8 @@ fill_auth(struct gh_req *req, struct gh_stmt *st, const char *user_id,
 	    gh_stmt_col_is_null(st, 4) ? "" : gh_stmt_col_text(st, 4),
 	    sizeof(req->auth.membership_id));
 	req->auth.exp = exp;
+	req->auth.last_active_at = gh_stmt_col_int(st, presence);
+	req->auth.offline = gh_stmt_col_int(st, presence + 1) != 0;
 	req->authenticated = 1;
 }
 
@@ -287,7 +290,7 @@ by_cookie(struct gh_server *srv, struct gh_req *req, const char **code)
 		er = GH_EFORBIDDEN;
 	} else {
 		fill_auth(req, st, gh_stmt_col_text(st, 1),
-		    gh_stmt_col_text(st, 6), expires);
+		    gh_stmt_col_text(st, 6), expires, 11);
 		gh_strlcpy(req->auth.username, gh_stmt_col_text(st, 8),
 		    sizeof(req->auth.username));
 		gh_strlcpy(req->auth.email, gh_stmt_col_text(st, 9),
@@ -353,7 +356,7 @@ gh_server_authenticate(struct gh_server *srv, struct gh_req *req,
 		er = GH_EFORBIDDEN;
 		goto out;
 	}
-	fill_auth(req, st, c.sub, c.sid, c.exp);
+	fill_auth(req, st, c.sub, c.sid, c.exp, 6);
 	*code = NULL;
 	er = GH_OK;
 out:
@@ -683,12 +686,35 @@ route(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
 	}
 }
 
+enum gh_err
+gh_server_touch(struct gh_server *srv, const char *session_id, int64_t now)
+{
+	struct gh_stmt	*st;
+
+	st = gh_db_prepare(srv->db, GH_STMT_SESSION_TOUCH, "tii", session_id,
+	    now, now - GH_TOUCH_INTERVAL);
+	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
+}
+
 static void
 dispatch(struct gh_server *srv, struct gh_req *req, struct gh_io *io,
     struct gh_res *res)
 {
+	int64_t	 now;
+
 	route(srv, req, io, res);
 	gh_db_rollback(srv->db);	/* a read, or one a handler left open */
+	/* Presence, outside any transaction and only when due: a session
+	 * is written at most once a minute (or to end a disconnect), so the
+	 * reads stay reads and the cookie cache keeps its generation. */
+	if (!req->authenticated || req->presence_set)
+		return;
+	now = gh_clock_now();
+	if ((req->auth.offline ||
+	    now - req->auth.last_active_at >= GH_TOUCH_INTERVAL) &&
+	    gh_server_touch(srv, req->auth.session_id, now) != GH_OK)
+		gh_log("rid=%s session presence not written",
+		    req->request_id);
 }
 
 void

@@ -109,6 +109,15 @@ enum gh_err	 gh_server_take(struct gh_req *, const char *name,
 		    const struct gh_rate *, const char *subject,
 		    int64_t *retry_after) GH_WUR;
 
+/* A session's last_active_at is written at most this often (seconds),
+ * and on the first request after a disconnect (docs/sessions.md). */
+#define GH_TOUCH_INTERVAL	60
+/* Outside the caller's transaction or inside it: marks the session seen
+ * now and online, unless it was seen within GH_TOUCH_INTERVAL and is
+ * online (then nothing is written). */
+enum gh_err	 gh_server_touch(struct gh_server *, const char *session_id,
+		    int64_t now) GH_WUR;
+
 /* The key that signs now (keys are re-read every key_reload_interval so a
  * rotation reaches every process); NULL when there is none. */
 const struct gh_key *gh_server_signing_key(struct gh_server *);

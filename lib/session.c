@@ -5,12 +5,14 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "geo.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
 #include "serve.h"
 #include "session.h"
 #include "str.h"
+#include "useragent.h"
 
 static enum gh_err
 sign_access(struct gh_req *req, const char *user_id, const char *client_id,
@@ -76,20 +78,47 @@ new_cookie(struct gh_req *req, const char *session_id, struct gh_tokens *out)
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
 
+/* "" as NULL: a field nobody told is unknown, not empty. */
+static const char *
+told(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 enum gh_err
 gh_session_start(struct gh_req *req, const struct gh_subject *subj,
     const char *amr, int cookie, char session_id[GH_ID_LEN + 1],
     struct gh_tokens *out)
 {
-	struct gh_stmt	*st;
-	int64_t		 now = gh_clock_now();
-	enum gh_err	 er;
+	struct gh_ua_client	 client;
+	struct gh_ua		 ua;
+	struct gh_geo		 geo;
+	struct gh_stmt		*st;
+	char			 ip[GH_IP_KEY_LEN], agent[GH_UA_MAX + 1];
+	int64_t			 now = gh_clock_now();
+	enum gh_err		 er;
 
 	memset(out, 0, sizeof(*out));
 	gh_id_new(session_id);
-	st = gh_db_prepare(req->srv->db, GH_STMT_SESSION_INSERT, "ttttttit",
-	    session_id, subj->user_id, subj->application_id,
-	    subj->membership_id, req->remote_addr, req->user_agent, now, amr);
+	/* The device (docs/sessions.md): the User-Agent, then what the app
+	 * says of itself; the place: behind a trusted proxy, its client. */
+	gh_useragent_parse(req->user_agent, &ua);
+	client.name = req->client_name;
+	client.version = req->client_version;
+	client.os = req->client_os;
+	client.os_version = req->client_os_version;
+	client.device = req->client_device;
+	gh_useragent_client(&ua, &client);
+	gh_useragent_clean(agent, sizeof(agent), req->user_agent);
+	gh_ip_client(req->remote_addr, req->forwarded_for, &req->srv->trusted,
+	    ip);
+	gh_geo_lookup(req, req->remote_addr != NULL ? ip : NULL, &geo);
+	st = gh_db_prepare(req->srv->db, GH_STMT_SESSION_INSERT,
+	    "ttttttitttttttt", session_id, subj->user_id, subj->application_id,
+	    subj->membership_id, req->remote_addr != NULL ? ip : NULL,
+	    told(agent), now, amr, ua.device_type, told(ua.os),
+	    told(ua.os_version), told(ua.app_name), told(ua.app_version),
+	    told(geo.country), told(geo.region));
 	if (st == NULL)
 		return GH_EDB;
 	if ((er = gh_stmt_exec(st)) != GH_OK ||
@@ -241,7 +270,9 @@ gh_session_refresh(struct gh_req *req, const char *token, size_t len,
 		if (st == NULL || (er = gh_stmt_exec(st)) != GH_OK)
 			goto fail;
 	}
+	/* A refresh is activity too: within the same commit. */
 	if ((er = new_refresh(req, f.session_id, hash, now, out)) != GH_OK ||
+	    (er = gh_server_touch(req->srv, f.session_id, now)) != GH_OK ||
 	    (er = gh_db_commit(db)) != GH_OK)
 		goto fail;
 	return sign_access(req, f.user_id, f.client_id, f.session_id, f.amr,

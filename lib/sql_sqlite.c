@@ -46,13 +46,16 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " CASE WHEN is_visitor THEN 'visitor' ELSE status END,"
 	    " username, display_name,"
 	    " avatar_url, banner_url, is_bot, given_name, family_name, locale,"
-	    " timezone, preferred_language, created_at FROM users WHERE id = ?1"
+	    " timezone, preferred_language, created_at,"
+	    " EXISTS (SELECT 1 FROM totp t WHERE t.user_id = ?1"
+	    "  AND t.enabled_at IS NOT NULL) FROM users WHERE id = ?1"
 	    " UNION ALL"
 	    " SELECT 1, id, email, verified_at, NULL, NULL, NULL, NULL, NULL,"
-	    " NULL, NULL, NULL, NULL, NULL, NULL FROM emails WHERE user_id = ?1"
+	    " NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM emails"
+	    " WHERE user_id = ?1"
 	    " UNION ALL"
 	    " SELECT 2, m.id, m.account_id, m.role, a.name, a.avatar_url, NULL,"
-	    " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	    " NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 	    " FROM memberships m JOIN accounts a ON a.id = m.account_id"
 	    " WHERE m.user_id = ?1",
 	[GH_STMT_LOGIN_BY_EMAIL] =
@@ -82,11 +85,16 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " WHERE m.user_id = ?1 ORDER BY m.id",
 	[GH_STMT_SESSION_INSERT] =
 	    "INSERT INTO sessions (id, user_id, application_id,"
-	    " active_membership_id, ip, user_agent, created_at, amr)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " active_membership_id, ip, user_agent, created_at, amr,"
+	    " device_type, os, os_version, app_name, app_version, country,"
+	    " region, last_active_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	    " ?14, ?15, ?7)",
+	/* then the presence the request may have to refresh (serve.c) */
 	[GH_STMT_SESSION_STATE] =
 	    "SELECT s.revoked_at, s.user_id, u.status, a.client_id,"
-	    " s.active_membership_id, s.application_id"
+	    " s.active_membership_id, s.application_id,"
+	    " coalesce(s.last_active_at, 0), s.offline_at IS NOT NULL"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " JOIN applications a ON a.id = s.application_id"
 	    " WHERE s.id = ?1",
@@ -156,7 +164,8 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " (SELECT email FROM emails WHERE user_id = u.id ORDER BY id"
 	    "  LIMIT 1),"
 	    " (SELECT role FROM memberships WHERE id = s.active_membership_id"
-	    "  AND user_id = u.id)"
+	    "  AND user_id = u.id),"
+	    " coalesce(s.last_active_at, 0), s.offline_at IS NOT NULL"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.cookie_hash = ?1",
 	/* GCRA: ?2 now, ?3 the interval between requests, ?4 the period,
@@ -275,4 +284,57 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    "UPDATE sessions SET revoked_at = ?2, revoke_reason = ?3"
 	    " WHERE user_id = ?1 AND revoked_at IS NULL"
 	    " AND (?4 IS NULL OR id <> ?4)",
+	[GH_STMT_TOTP_GET] =
+	    "SELECT secret, enabled_at, last_step FROM totp WHERE user_id = ?1",
+	/* a pending secret is replaced; an enabled one stays (no row changes) */
+	[GH_STMT_TOTP_PENDING] =
+	    "INSERT INTO totp (user_id, secret, created_at) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3,"
+	    " last_step = 0 WHERE enabled_at IS NULL",
+	/* a step is used once, and no older one after it */
+	[GH_STMT_TOTP_STEP] =
+	    "UPDATE totp SET last_step = ?2 WHERE user_id = ?1"
+	    " AND last_step < ?2",
+	[GH_STMT_TOTP_ENABLE] =
+	    "UPDATE totp SET enabled_at = ?2 WHERE user_id = ?1"
+	    " AND enabled_at IS NULL",
+	[GH_STMT_TOTP_DELETE] =
+	    "DELETE FROM totp WHERE user_id = ?1",
+	[GH_STMT_BACKUP_CLEAR] =
+	    "DELETE FROM backup_codes WHERE user_id = ?1",
+	[GH_STMT_BACKUP_INSERT] =
+	    "INSERT INTO backup_codes (user_id, code_hash) VALUES (?1, ?2)",
+	[GH_STMT_BACKUP_USE] =
+	    "UPDATE backup_codes SET used_at = ?3 WHERE user_id = ?1"
+	    " AND code_hash = ?2 AND used_at IS NULL",
+	[GH_STMT_BACKUP_LEFT] =
+	    "SELECT count(*) FROM backup_codes WHERE user_id = ?1"
+	    " AND used_at IS NULL",
+	/* ?3: now - 60; a session seen within the minute, and not
+	 * disconnected, is left alone, so the write (and the commit that ends
+	 * every process's cookie cache) happens once a minute at most */
+	[GH_STMT_SESSION_TOUCH] =
+	    "UPDATE sessions SET last_active_at = ?2, offline_at = NULL"
+	    " WHERE id = ?1 AND revoked_at IS NULL"
+	    " AND (last_active_at IS NULL OR last_active_at <= ?3"
+	    " OR offline_at IS NOT NULL)",
+	[GH_STMT_SESSION_OFFLINE] =
+	    "UPDATE sessions SET offline_at = ?2, last_active_at = ?2"
+	    " WHERE id = ?1 AND revoked_at IS NULL",
+	/* live: not revoked, and a refresh token younger than refresh_ttl
+	 * (?2 = now - refresh_ttl); newest first, at most ?3 */
+	[GH_STMT_SESSIONS_OF_USER] =
+	    "SELECT s.id, a.client_id, s.device_type, s.os, s.os_version,"
+	    " s.app_name, s.app_version, s.ip, s.user_agent, s.country,"
+	    " s.region, s.created_at, coalesce(s.last_active_at, s.created_at),"
+	    " s.offline_at"
+	    " FROM sessions s JOIN applications a ON a.id = s.application_id"
+	    " WHERE s.user_id = ?1 AND s.revoked_at IS NULL"
+	    " AND (SELECT max(r.created_at) FROM refresh_tokens r"
+	    "  WHERE r.session_id = s.id) > ?2"
+	    " ORDER BY s.created_at DESC, s.id DESC LIMIT ?3",
+	/* one of the user's own live sessions, or no row changes */
+	[GH_STMT_SESSION_REVOKE_OWNED] =
+	    "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4"
+	    " WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
 };

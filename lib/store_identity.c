@@ -58,15 +58,6 @@ gh_identity_touch(struct gh_db *db, const char *id,
 	return gh_stmt_exec(st);
 }
 
-static json_object *
-time_json(int64_t t)
-{
-	char	 buf[GH_RFC3339_LEN + 1];
-
-	gh_clock_rfc3339(t, buf);
-	return json_object_new_string(buf);
-}
-
 enum gh_err
 gh_identity_list(struct gh_db *db, const char *user_id, json_object **out)
 {
@@ -85,13 +76,12 @@ gh_identity_list(struct gh_db *db, const char *user_id, json_object **out)
 		    gh_stmt_col_text(st, 0)));
 		gh_json_add(o, "provider", json_object_new_string(
 		    gh_stmt_col_text(st, 1)));
-		gh_json_add(o, "email", gh_stmt_col_is_null(st, 2) ? NULL :
-		    json_object_new_string(gh_stmt_col_text(st, 2)));
+		gh_json_add(o, "email", gh_json_col_text(st, 2));
 		gh_json_add(o, "email_verified", json_object_new_boolean(
 		    gh_stmt_col_int(st, 3) != 0));
-		gh_json_add(o, "created_at", time_json(gh_stmt_col_int(st, 4)));
+		gh_json_add(o, "created_at", gh_json_col_time(st, 4));
 		gh_json_add(o, "last_used_at",
-		    time_json(gh_stmt_col_int(st, 5)));
+		    gh_json_col_time(st, 5));
 		json_object_array_add(a, o);
 	}
 	gh_stmt_reset(st);

@@ -247,25 +247,6 @@ gh_store_password_set(struct gh_db *db, const char *user_id, const char *hash)
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
 
-static json_object *
-text_or_null(struct gh_stmt *st, int col)
-{
-	const char	*s = gh_stmt_col_text(st, col);
-
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-static json_object *
-time_or_null(struct gh_stmt *st, int col)
-{
-	char	 buf[GH_RFC3339_LEN + 1];
-
-	if (gh_stmt_col_is_null(st, col))
-		return NULL;
-	gh_clock_rfc3339(gh_stmt_col_int(st, col), buf);
-	return json_object_new_string(buf);
-}
-
 /* Columns of GH_STMT_USER_BY_ID. */
 enum { U_ID, U_APP, U_STATUS, U_USERNAME, U_DISPLAY, U_AVATAR, U_BANNER,
 	U_BOT, U_GIVEN, U_FAMILY, U_LOCALE, U_TZ, U_LANG, U_CREATED };
@@ -274,14 +255,14 @@ enum { U_ID, U_APP, U_STATUS, U_USERNAME, U_DISPLAY, U_AVATAR, U_BANNER,
 static void
 add_public(json_object *o, struct gh_stmt *st, int base)
 {
-	gh_json_add(o, "id", text_or_null(st, base + U_ID));
-	gh_json_add(o, "username", text_or_null(st, base + U_USERNAME));
-	gh_json_add(o, "display_name", text_or_null(st, base + U_DISPLAY));
-	gh_json_add(o, "avatar_url", text_or_null(st, base + U_AVATAR));
-	gh_json_add(o, "banner_url", text_or_null(st, base + U_BANNER));
+	gh_json_add(o, "id", gh_json_col_text(st, base + U_ID));
+	gh_json_add(o, "username", gh_json_col_text(st, base + U_USERNAME));
+	gh_json_add(o, "display_name", gh_json_col_text(st, base + U_DISPLAY));
+	gh_json_add(o, "avatar_url", gh_json_col_text(st, base + U_AVATAR));
+	gh_json_add(o, "banner_url", gh_json_col_text(st, base + U_BANNER));
 	gh_json_add(o, "is_bot",
 	    json_object_new_boolean(gh_stmt_col_int(st, base + U_BOT) != 0));
-	gh_json_add(o, "created_at", time_or_null(st, base + U_CREATED));
+	gh_json_add(o, "created_at", gh_json_col_time(st, base + U_CREATED));
 }
 
 static enum gh_err
@@ -324,9 +305,9 @@ gh_store_user_public(struct gh_db *db, const char *user_id, json_object **out)
 static void
 credential_row(json_object *o, struct gh_stmt *st)
 {
-	gh_json_add(o, "id", text_or_null(st, 1));
-	gh_json_add(o, "email", text_or_null(st, 2));
-	gh_json_add(o, "email_verified_at", time_or_null(st, 3));
+	gh_json_add(o, "id", gh_json_col_text(st, 1));
+	gh_json_add(o, "email", gh_json_col_text(st, 2));
+	gh_json_add(o, "email_verified_at", gh_json_col_time(st, 3));
 }
 
 static void
@@ -334,12 +315,12 @@ membership_row(json_object *o, struct gh_stmt *st)
 {
 	json_object	*acct = json_object_new_object();
 
-	gh_json_add(o, "id", text_or_null(st, 1));
-	gh_json_add(o, "account_id", text_or_null(st, 2));
-	gh_json_add(o, "role", text_or_null(st, 3));
-	gh_json_add(acct, "id", text_or_null(st, 2));
-	gh_json_add(acct, "name", text_or_null(st, 4));
-	gh_json_add(acct, "avatar_url", text_or_null(st, 5));
+	gh_json_add(o, "id", gh_json_col_text(st, 1));
+	gh_json_add(o, "account_id", gh_json_col_text(st, 2));
+	gh_json_add(o, "role", gh_json_col_text(st, 3));
+	gh_json_add(acct, "id", gh_json_col_text(st, 2));
+	gh_json_add(acct, "name", gh_json_col_text(st, 4));
+	gh_json_add(acct, "avatar_url", gh_json_col_text(st, 5));
 	gh_json_add(o, "account", acct);
 }
 
@@ -350,14 +331,14 @@ profile_of(struct gh_stmt *st)
 	json_object	*p = json_object_new_object(), *ident;
 
 	add_public(p, st, 1);
-	gh_json_add(p, "application_id", text_or_null(st, 1 + U_APP));
-	gh_json_add(p, "status", text_or_null(st, 1 + U_STATUS));
+	gh_json_add(p, "application_id", gh_json_col_text(st, 1 + U_APP));
+	gh_json_add(p, "status", gh_json_col_text(st, 1 + U_STATUS));
 	ident = json_object_new_object();
-	gh_json_add(ident, "given_name", text_or_null(st, 1 + U_GIVEN));
-	gh_json_add(ident, "family_name", text_or_null(st, 1 + U_FAMILY));
-	gh_json_add(ident, "locale", text_or_null(st, 1 + U_LOCALE));
-	gh_json_add(ident, "timezone", text_or_null(st, 1 + U_TZ));
-	gh_json_add(ident, "preferred_language", text_or_null(st, 1 + U_LANG));
+	gh_json_add(ident, "given_name", gh_json_col_text(st, 1 + U_GIVEN));
+	gh_json_add(ident, "family_name", gh_json_col_text(st, 1 + U_FAMILY));
+	gh_json_add(ident, "locale", gh_json_col_text(st, 1 + U_LOCALE));
+	gh_json_add(ident, "timezone", gh_json_col_text(st, 1 + U_TZ));
+	gh_json_add(ident, "preferred_language", gh_json_col_text(st, 1 + U_LANG));
 	gh_json_add(p, "identity", ident);
 	return p;
 }
@@ -370,6 +351,7 @@ gh_store_user_profile(struct gh_db *db, const char *user_id,
 	json_object	*p = NULL, *creds, *mems, *o;
 	enum gh_step	 rc;
 	int64_t		 kind;
+	int		 mfa = 0;
 
 	*out = NULL;
 	if ((st = gh_db_prepare(db, GH_STMT_PROFILE, "t", user_id)) == NULL)
@@ -379,6 +361,7 @@ gh_store_user_profile(struct gh_db *db, const char *user_id,
 	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
 		if ((kind = gh_stmt_col_int(st, 0)) == 0) {
 			p = profile_of(st);
+			mfa = gh_stmt_col_int(st, 15) != 0;
 			continue;
 		}
 		o = json_object_new_object();
@@ -400,7 +383,7 @@ gh_store_user_profile(struct gh_db *db, const char *user_id,
 	gh_json_add(p, "active_membership",
 	    active_membership != NULL && *active_membership != '\0' ?
 	    json_object_new_string(active_membership) : NULL);
-	gh_json_add(p, "mfa_enabled", json_object_new_boolean(0));
+	gh_json_add(p, "mfa_enabled", json_object_new_boolean(mfa));
 	*out = p;
 	return GH_OK;
 }

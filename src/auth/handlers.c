@@ -55,11 +55,12 @@ application(struct gh_req *req, struct gh_res *res,
 	return er == GH_OK;
 }
 
-/* The password policy (lib/policy.h) for a new password: 1 to go on, 0
- * when res holds the refusal. */
-static int
-password_allowed(struct gh_req *req, struct gh_res *res,
-    const struct gh_json_value *pw, const char *email, const char *username)
+/* The password policy (lib/policy.h) for a new password in field: 1 to go
+ * on, 0 when res holds the refusal. */
+int
+auth_password_allowed(struct gh_req *req, struct gh_res *res,
+    const char *field, const struct gh_json_value *pw, const char *email,
+    const char *username)
 {
 	const struct gh_config	*cfg = &req->srv->cfg;
 	enum gh_policy		 verdict;
@@ -76,7 +77,7 @@ password_allowed(struct gh_req *req, struct gh_res *res,
 		return 0;
 	}
 	type = gh_policy_param(cfg, verdict, expected, sizeof(expected));
-	invalid_one(res, "password", type, expected);
+	invalid_one(res, field, type, expected);
 	return 0;
 }
 
@@ -113,7 +114,7 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 		    "a valid invite code");
 	if (!application(req, res, &v[CLIENT], app_id, &client_id))
 		return GH_OK;
-	if (!password_allowed(req, res, &v[PASSWORD], v[EMAIL].s,
+	if (!auth_password_allowed(req, res, "password", &v[PASSWORD], v[EMAIL].s,
 	    v[USERNAME].present ? v[USERNAME].s : NULL))
 		return GH_OK;
 	memset(&na, 0, sizeof(na));

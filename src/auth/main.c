@@ -2,6 +2,7 @@
 #include "handlers.h"
 #include "mailer.h"
 #include "serve.h"
+#include "sessions.h"
 
 static const struct gh_route routes[] = {
 	{ "POST", "/sign-up", auth_sign_up, GH_ROUTE_JSON, GH_LIMIT_SIGN_UP },
@@ -44,6 +45,11 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_EMAIL },
 	{ "POST", "/email-code/verify", auth_code_verify, GH_ROUTE_JSON,
 	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/disconnect", auth_disconnect,
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON | GH_ROUTE_BODY_OPTIONAL,
+	    GH_LIMIT_API },
+	{ "POST", "/change-password", auth_change_password,
+	    GH_ROUTE_AUTH | GH_ROUTE_JSON, GH_LIMIT_CREDENTIAL },
 };
 
 static const struct gh_app app = {

@@ -308,17 +308,6 @@ wipe_free(char *s)
 	}
 }
 
-/* Copies the string member key of o (ours: a state's or token's data). */
-static void
-member(json_object *o, const char *key, char *dst, size_t size)
-{
-	json_object	*m;
-
-	if (json_object_object_get_ex(o, key, &m) &&
-	    json_object_is_type(m, json_type_string))
-		gh_strlcpy(dst, json_object_get_string(m), size);
-}
-
 static int
 member_true(json_object *o, const char *key)
 {
@@ -338,10 +327,10 @@ flow_parse(const struct gh_onetime *t, struct flow *f, char bhash[65])
 	memset(f, 0, sizeof(*f));
 	if (gh_json_parse(t->data, strlen(t->data), 4, &o) != GH_JSON_OK)
 		return GH_EINVAL;
-	member(o, "p", f->provider, sizeof(f->provider));
-	member(o, "r", f->redirect_to, sizeof(f->redirect_to));
-	member(o, "c", f->client_id, sizeof(f->client_id));
-	member(o, "b", bhash, 65);
+	gh_json_copy_string(o, "p", f->provider, sizeof(f->provider));
+	gh_json_copy_string(o, "r", f->redirect_to, sizeof(f->redirect_to));
+	gh_json_copy_string(o, "c", f->client_id, sizeof(f->client_id));
+	gh_json_copy_string(o, "b", bhash, 65);
 	f->cookie = member_true(o, "m");
 	gh_strlcpy(f->app_id, t->application_id, sizeof(f->app_id));
 	gh_strlcpy(f->link_user, t->user_id, sizeof(f->link_user));
@@ -624,6 +613,26 @@ redirect_with(struct gh_res *res, const char *url, const char *name,
 	return er;
 }
 
+/* Cookie mode with 2FA on: the hosted page asks for the code when the
+ * flow returns to this site; another origin gets ?mfa_token= to finish at
+ * POST /v1/mfa/totp/verify. */
+static enum gh_err
+second_factor(struct gh_res *res, const struct flow *f, const char *token)
+{
+	char		*back;
+	enum gh_err	 er;
+
+	if (!gh_url_is_local(f->redirect_to))
+		return redirect_with(res, f->redirect_to, "mfa_token", token);
+	if ((back = gh_url_encode(f->redirect_to)) == NULL)
+		return GH_ENOMEM;
+	gh_res_empty(res, 303);
+	er = gh_res_header(res, "Location", "/ui/mfa?mfa_token=%s&return_to=%s",
+	    token, back);
+	free(back);
+	return er;
+}
+
 /*
  * After resolve(), inside its transaction: the answer of a flow that
  * ended well. Token mode: a one-time login_token in the redirect; cookie
@@ -657,6 +666,8 @@ finish(struct gh_req *req, struct gh_res *res, const struct flow *f,
 		if ((er = gh_account_start(req, f->app_id, f->client_id, 1,
 		    "fed", "session_oauth", in)) != GH_OK)
 			return er;
+		if (in->mfa_token[0] != '\0')
+			return second_factor(res, f, in->mfa_token);
 		gh_res_empty(res, 303);
 		if ((er = gh_res_header(res, "Location", "%s",
 		    f->redirect_to)) != GH_OK)
@@ -1039,15 +1050,15 @@ signup_person(const char *data, struct flow *f, struct gh_oauth_user *u)
 
 	if (gh_json_parse(data, strlen(data), 4, &o) != GH_JSON_OK)
 		return 0;
-	member(o, "p", f->provider, sizeof(f->provider));
-	member(o, "c", f->client_id, sizeof(f->client_id));
-	member(o, "s", u->subject, sizeof(u->subject));
-	member(o, "e", u->email, sizeof(u->email));
-	member(o, "n", u->name, sizeof(u->name));
-	member(o, "g", u->given_name, sizeof(u->given_name));
-	member(o, "f", u->family_name, sizeof(u->family_name));
-	member(o, "a", u->picture, sizeof(u->picture));
-	member(o, "l", u->locale, sizeof(u->locale));
+	gh_json_copy_string(o, "p", f->provider, sizeof(f->provider));
+	gh_json_copy_string(o, "c", f->client_id, sizeof(f->client_id));
+	gh_json_copy_string(o, "s", u->subject, sizeof(u->subject));
+	gh_json_copy_string(o, "e", u->email, sizeof(u->email));
+	gh_json_copy_string(o, "n", u->name, sizeof(u->name));
+	gh_json_copy_string(o, "g", u->given_name, sizeof(u->given_name));
+	gh_json_copy_string(o, "f", u->family_name, sizeof(u->family_name));
+	gh_json_copy_string(o, "a", u->picture, sizeof(u->picture));
+	gh_json_copy_string(o, "l", u->locale, sizeof(u->locale));
 	u->email_verified = member_true(o, "v");
 	f->cookie = member_true(o, "m");
 	json_object_put(o);

@@ -253,6 +253,28 @@ static const struct page reset = { "Choose a new password", reset_form };
 static const struct page verified = { "Email address", nothing_more };
 static const struct page magic = { "Sign in with your link", magic_form };
 
+/* The second step of a sign-in with 2FA on (docs/mfa.md): the first
+ * step's mfa_token rides along hidden; one field takes either kind of
+ * code. */
+static void
+mfa_form(FILE *f, const struct view *v)
+{
+	fputs("<p>Enter the 6-digit code from your authenticator app, or one "
+	    "of your backup codes.</p>\n<form method=\"post\" "
+	    "action=\"/ui/mfa\">\n", f);
+	hidden_return(f, v);
+	fputs("<input type=\"hidden\" name=\"mfa_token\" value=\"", f);
+	put_escaped(f, v->token);
+	fputs("\">\n<label for=\"code\">Code</label>\n<input id=\"code\" "
+	    "name=\"code\" autocomplete=\"one-time-code\" required autofocus "
+	    "minlength=\"6\" maxlength=\"9\"", f);
+	if (v->error != NULL)
+		fputs(" aria-describedby=\"error\"", f);
+	fputs(">\n<button type=\"submit\">Continue</button>\n</form>\n", f);
+}
+
+static const struct page mfa = { "Two-step verification", mfa_form };
+
 /* Sign-in with the configured OAuth providers (docs/oauth.md): links
  * that start a cookie-mode flow and come back where the page would. */
 static void
@@ -419,18 +441,26 @@ form_free(struct form *fm)
 	free(fm->back);
 }
 
-/* Signed in: the session cookie, and on to where the browser was going. */
+/* Signed in: the session cookie, and on to where the browser was going;
+ * or, with 2FA on, the page that asks for the second factor first. */
 static enum gh_err
 signed_in(struct gh_req *req, struct gh_res *res, struct gh_signed_in *in,
     const char *back)
 {
+	struct view	 v = { NULL, NULL, NULL, back, in->mfa_token, NULL };
 	enum gh_err	 er;
 
-	if ((er = see_other(res, back != NULL ? back : "/ui/me")) != GH_OK)
+	if (in->mfa_token[0] != '\0')
+		er = render(req, res, 200, &mfa, &v);
+	else
+		er = see_other(res, back != NULL ? back : "/ui/me");
+	if (er != GH_OK)
 		return er;
 	if (in->device[0] != '\0' && (er = gh_cookie_device_set(res,
 	    &req->srv->cfg, in->device)) != GH_OK)
 		return er;
+	if (in->mfa_token[0] != '\0')
+		return GH_OK;
 	return gh_cookie_set(res, &req->srv->cfg, in->tokens.cookie);
 }
 
@@ -892,6 +922,89 @@ out:
 	return er;
 }
 
+/* GET /ui/mfa?mfa_token=&return_to=: where a sign-in started elsewhere
+ * (an OAuth provider, in cookie mode) asks for the second factor. */
+static enum gh_err
+get_mfa(struct gh_req *req, struct gh_res *res)
+{
+	struct view	 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	char		*token = gh_req_query(req, "mfa_token");
+	char		*back = return_to(req);
+	enum gh_err	 er;
+
+	v.token = token;
+	v.return_to = back;
+	if (token == NULL || !gh_check_token_chars(token, strlen(token))) {
+		v.token = NULL;
+		v.error = "This sign-in link is not complete. Sign in again.";
+		er = render(req, res, 400, &sign_in, &v);
+	} else
+		er = render(req, res, 200, &mfa, &v);
+	if (token != NULL)
+		sodium_memzero(token, strlen(token));
+	free(token);
+	free(back);
+	return er;
+}
+
+/* POST /ui/mfa: the second factor of a sign-in started on these pages. */
+static enum gh_err
+post_mfa(struct gh_req *req, struct gh_res *res)
+{
+	struct view		 v = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct gh_signed_in	 in;
+	char			*token, *code, *back, msg[160];
+	int64_t			 retry_after;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	token = gh_form_value(req->body, req->body_len, "mfa_token");
+	code = gh_form_value(req->body, req->body_len, "code");
+	back = return_to(req);
+	v.token = token;
+	v.return_to = back;
+	if (!page_limit(req, res, "credential",
+	    &req->srv->cfg.rate_limit_credential, &mfa, &v, msg, sizeof(msg),
+	    &er))
+		goto out;
+	if (!same_site(req)) {
+		v.error = "This form was sent from another site. Sign in here.";
+		er = render(req, res, 403, &sign_in, &v);
+		goto out;
+	}
+	if (token == NULL || code == NULL) {
+		er = GH_ENOTFOUND;
+	} else
+		er = gh_account_second_factor(req, token, strlen(token), code,
+		    strspn(code, "0123456789") != 6 || strlen(code) != 6, &in,
+		    &retry_after);
+	if (er == GH_OK)
+		er = signed_in(req, res, &in, back);
+	else if (er == GH_EINVAL) {
+		v.error = "That code is not right, or was used already. Try "
+		    "the newest code.";
+		er = render(req, res, 400, &mfa, &v);
+	} else if (er == GH_ELIMIT)
+		er = too_many(req, res, &mfa, &v, msg, sizeof(msg), "Too many "
+		    "wrong codes.", retry_after);
+	else if (er == GH_ENOTFOUND || er == GH_EAUTH) {
+		v.token = NULL;
+		v.error = "This sign-in took too long or was finished. Sign in "
+		    "again.";
+		er = render(req, res, 400, &sign_in, &v);
+	}
+out:
+	gh_signed_in_free(&in);
+	if (token != NULL)
+		sodium_memzero(token, strlen(token));
+	if (code != NULL)
+		sodium_memzero(code, strlen(code));
+	free(token);
+	free(code);
+	free(back);
+	return er;
+}
+
 static const struct gh_route routes[] = {
 	{ "GET", "/sign-in", get_sign_in, 0, GH_LIMIT_API },
 	/* The forms count against sign_in and sign_up themselves, to answer
@@ -908,6 +1021,8 @@ static const struct gh_route routes[] = {
 	{ "POST", "/reset-password", post_reset, GH_ROUTE_FORM, GH_LIMIT_NONE },
 	{ "GET", "/magic", get_magic, 0, GH_LIMIT_API },
 	{ "POST", "/magic", post_magic, GH_ROUTE_FORM, GH_LIMIT_NONE },
+	{ "GET", "/mfa", get_mfa, 0, GH_LIMIT_API },
+	{ "POST", "/mfa", post_mfa, GH_ROUTE_FORM, GH_LIMIT_NONE },
 };
 
 static const struct gh_app app = {

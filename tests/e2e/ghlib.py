@@ -547,7 +547,8 @@ class FrontServer:
         self.render()
         if self.spawn_fcgi:
             # ui: the hosted pages at /ui/ (the authorizer's sign_in_url).
-            for prog in ("auth", "users", "meta", "ui", "oauth"):
+            for prog in ("auth", "users", "meta", "ui", "oauth", "mfa",
+                         "sessions"):
                 self.spawn(prog)
         self.extra_spawns()
         out = open(self.out_path, "ab")
@@ -775,11 +776,15 @@ class Api:
             self.auth = base_url + "/v1/auth"
             self.users = base_url + "/v1/users"
             self.oauth = base_url + "/v1/oauth"
+            self.mfa = base_url + "/v1/mfa"
+            self.sessions = base_url + "/v1/sessions"
             self.health = base_url + "/health"
         else:
             self.auth = base_url + "/cgi-bin/auth.fcgi"
             self.users = base_url + "/cgi-bin/users.fcgi"
             self.oauth = base_url + "/cgi-bin/oauth.fcgi"
+            self.mfa = base_url + "/cgi-bin/mfa.fcgi"
+            self.sessions = base_url + "/cgi-bin/sessions.fcgi"
             self.health = base_url + "/cgi-bin/meta.fcgi/health"
         self.jwks = base_url + "/.well-known/jwks.json"
 

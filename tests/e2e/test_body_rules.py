@@ -34,6 +34,15 @@ ROUTES = {
     "oauth-complete-signup": ("POST", "/complete-signup", False, "oauth"),
     "oauth-id-token": ("POST", "/google/id-token", False, "oauth"),
     "oauth-link": ("POST", "/google/link", True, "oauth"),
+    "change-password": ("POST", "/change-password", True),
+    "disconnect": ("POST", "/disconnect", True),
+    "sessions-revoke": ("POST", "/revoke", True, "sessions"),
+    "sessions-revoke-others": ("POST", "/revoke-others", True, "sessions"),
+    "mfa-setup": ("POST", "/totp/setup", True, "mfa"),
+    "mfa-enable": ("POST", "/totp/enable", True, "mfa"),
+    "mfa-disable": ("POST", "/totp/disable", True, "mfa"),
+    "mfa-regenerate": ("POST", "/totp/backup-codes/regenerate", True, "mfa"),
+    "mfa-verify": ("POST", "/totp/verify", False, "mfa"),
 }
 
 TOKEN = "A" * 43
@@ -61,6 +70,16 @@ def valid_body(route):
         "oauth-complete-signup": {"signup_token": TOKEN, "username": "body_rules"},
         "oauth-id-token": {"id_token": "a.b.c" * 8},
         "oauth-link": {},
+        "change-password": {"current_password": "long enough password",
+                            "new_password": "another long password"},
+        "disconnect": {},
+        "sessions-revoke": {"ids": ["0190e2b5-5c1a-7000-8000-000000000000"]},
+        "sessions-revoke-others": {},
+        "mfa-setup": {},
+        "mfa-enable": {"code": "123456"},
+        "mfa-disable": {"code": "123456"},
+        "mfa-regenerate": {"code": "123456"},
+        "mfa-verify": {"mfa_token": TOKEN, "code": "123456"},
     }[route]
 
 
@@ -214,7 +233,8 @@ WRONG_METHODS = [
     ("/send-password-reset", "GET", "POST"), ("/reset-password", "GET", "POST"),
     ("/send-magic-link", "GET", "POST"), ("/sign-in-with-token", "POST", "GET"),
     ("/change-email", "GET", "POST"), ("/email-code/verify", "GET", "POST"),
-    ("/check-email", "GET", "POST"),
+    ("/check-email", "GET", "POST"), ("/change-password", "GET", "POST"),
+    ("/disconnect", "GET", "POST"),
 ]
 
 

@@ -382,7 +382,7 @@ def test_cookie_mode_sets_the_session_cookie(srv, op):
     assert r.status_code == 303
     assert r.headers["Location"] == "/after"
     assert "login_token" not in r.headers["Location"]
-    assert ghlib.set_cookie(r, "gh_session") is not None
+    assert ghlib.set_cookie(r, "gh_session").startswith("gh_session=")
     me = s.get(srv.base_url + "/v1/auth/me", timeout=TIMEOUT)
     assert me.status_code == 200, me.text
     assert me.json()["credentials"][0]["email"] == claims["email"]
@@ -1014,3 +1014,47 @@ def test_in_chromium_sign_in_then_the_callback_again(srv, op):
     assert "already finished" in seen["again_text"]
     assert seen["again_link"] == "/ui/sign-in"
     assert seen["start_again"].startswith("/ui/sign-in")
+
+
+# -- with two-factor authentication on ------------------------------------------
+
+def test_oauth_sign_in_asks_for_the_second_factor(srv, op):
+    import ghlib as g
+    if not g._which("oathtool"):
+        pytest.fail("oathtool is needed", pytrace=False)
+    new_oidc_user(op)
+    body = sign_in(srv, "corp")
+    auth = {"Authorization": "Bearer " + body["tokens"]["access_token"]}
+    secret = requests.post(srv.base_url + "/v1/mfa/totp/setup", json={},
+                           headers=auth, timeout=TIMEOUT).json()["secret"]
+
+    def code(offset):
+        while time.time() % 30 > 26:
+            time.sleep(0.5)
+        return subprocess.run(["oathtool", "--totp", "-b", secret, "-N",
+                               "@%d" % (int(time.time()) + offset)],
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+    r = requests.post(srv.base_url + "/v1/mfa/totp/enable",
+                      json={"code": code(0)}, headers=auth, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    # Token mode: the login_token's exchange asks for the code.
+    _, _, r = flow(srv, "corp")
+    r = exchange(srv, login_token(r))
+    assert r.status_code == 200 and r.json()["mfa_required"] is True
+    r = requests.post(srv.base_url + "/v1/mfa/totp/verify",
+                      json={"mfa_token": r.json()["mfa_token"],
+                            "code": code(30)}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert claims_of(r.json()["tokens"]["access_token"])["amr"] == \
+        ["fed", "otp", "mfa"]
+    # Cookie mode back to this site: the hosted page asks for it, no
+    # session cookie yet.
+    s, _, r = flow(srv, "corp", mode="cookie", redirect_to="/ui/me")
+    assert r.status_code == 303
+    loc = r.headers["Location"]
+    assert loc.startswith("/ui/mfa?mfa_token=") and \
+        loc.endswith("&return_to=/ui/me")
+    assert ghlib.set_cookie(r, "gh_session") == ""
+    page = s.get(srv.base_url + loc, timeout=TIMEOUT)
+    assert page.status_code == 200 and "Two-step verification" in page.text
