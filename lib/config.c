@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "ip.h"
+#include "str.h"
 
 enum kind { K_STR, K_INT, K_RATE };
 
@@ -87,6 +88,7 @@ static const struct key {
 	S(geo_country_header, ""),
 	S(geo_region_header, ""),
 	S(geoip_database, ""),
+	S(membership_tiers, "free"),
 #undef S
 #undef I
 #undef R
@@ -272,6 +274,113 @@ fill(char *field, size_t size, const char *value)
 {
 	if (*field == '\0' && value != NULL)
 		snprintf(field, size, "%s", value);
+}
+
+/* A tier name or a capability: [a-z0-9] first, then [a-z0-9_.:-]. */
+static int
+word_ok(const char *s, size_t len, size_t max)
+{
+	size_t	 i;
+
+	if (len == 0 || len > max || !((s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("_.:-", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* membership_tier_<name> = capabilities; GH_ENOTFOUND when key is not of
+ * that form. The tier must be in membership_tiers (checked at the end,
+ * when the list is known). */
+static enum gh_err
+set_tier(struct gh_config *c, const char *key, const char *val,
+    const char *where, char *err, size_t errsz)
+{
+	const char	*name = key + 16, *p;
+	size_t		 i, n;
+
+	if (strncmp(key, "membership_tier_", 16) != 0 ||
+	    !word_ok(name, strlen(name), GH_TIER_NAME_MAX))
+		return GH_ENOTFOUND;
+	for (p = val; *p != '\0'; p += n) {
+		p += strspn(p, " ");
+		if ((n = strcspn(p, " ")) > 0 && !word_ok(p, n, 64)) {
+			snprintf(err, errsz, "%s: %s: capabilities are words "
+			    "of a-z, 0-9 and _.:- (\"%.*s\")", where, key,
+			    (int)(n > 32 ? 32 : n), p);
+			return GH_EINVAL;
+		}
+	}
+	for (i = 0; i < c->ntiers; i++)
+		if (strcmp(c->tiers[i].name, name) == 0)
+			break;
+	if (i == GH_TIERS_MAX) {
+		snprintf(err, errsz, "%s: at most %d tiers", where,
+		    GH_TIERS_MAX);
+		return GH_EINVAL;
+	}
+	if (strlen(val) >= sizeof(c->tiers[i].capabilities)) {
+		snprintf(err, errsz, "%s: too many capabilities", where);
+		return GH_EINVAL;
+	}
+	if (i == c->ntiers)
+		gh_strlcpy(c->tiers[c->ntiers++].name, name,
+		    sizeof(c->tiers[i].name));
+	gh_strlcpy(c->tiers[i].capabilities, val,
+	    sizeof(c->tiers[i].capabilities));
+	return GH_OK;
+}
+
+/* The tiers in membership_tiers' order (their levels), each with the
+ * capabilities its key gave it; a key for an unlisted tier is refused. */
+static enum gh_err
+check_tiers(struct gh_config *c, char *err, size_t errsz)
+{
+	struct gh_tier	 ordered[GH_TIERS_MAX];
+	const char	*s = c->membership_tiers;
+	size_t		 n = 0, len, i, used = 0;
+
+	memset(ordered, 0, sizeof(ordered));
+	for (; *s != '\0'; s += len) {
+		s += strspn(s, " ");
+		if ((len = strcspn(s, " ")) == 0)
+			break;
+		if (!word_ok(s, len, GH_TIER_NAME_MAX) || n == GH_TIERS_MAX) {
+			snprintf(err, errsz, "membership_tiers: names of a-z, "
+			    "0-9 and _.:-, at most %d", GH_TIERS_MAX);
+			return GH_EINVAL;
+		}
+		memcpy(ordered[n].name, s, len);
+		for (i = 0; i < c->ntiers; i++)
+			if (strcmp(c->tiers[i].name, ordered[n].name) == 0) {
+				memcpy(ordered[n].capabilities,
+				    c->tiers[i].capabilities,
+				    sizeof(ordered[n].capabilities));
+				used++;
+			}
+		for (i = 0; i < n; i++)
+			if (strcmp(ordered[i].name, ordered[n].name) == 0) {
+				snprintf(err, errsz, "membership_tiers: %s is "
+				    "listed twice", ordered[n].name);
+				return GH_EINVAL;
+			}
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errsz, "membership_tiers: at least one tier");
+		return GH_EINVAL;
+	}
+	if (used != c->ntiers) {
+		snprintf(err, errsz, "membership_tier_*: a tier that is not in "
+		    "membership_tiers");
+		return GH_EINVAL;
+	}
+	memcpy(c->tiers, ordered, sizeof(ordered));
+	c->ntiers = n;
+	return GH_OK;
 }
 
 /* Every provider listed, configured and complete; presets filled in. */
@@ -471,6 +580,8 @@ read_file(struct gh_config *c, const char *path, char *err, size_t errsz)
 		val = trim(eq + 1);
 		if ((k = find(name, strlen(name))) == NULL) {
 			er = set_provider(c, name, val, where, err, errsz);
+			if (er == GH_ENOTFOUND)
+				er = set_tier(c, name, val, where, err, errsz);
 			if (er == GH_ENOTFOUND) {
 				snprintf(err, errsz, "%s: unknown key \"%.64s\"",
 				    where, name);
@@ -534,7 +645,9 @@ check(struct gh_config *c, const char *(*getenv_fn)(const char *),
 	}
 	if ((er = providers_from_env(c, getenv_fn, err, errsz)) != GH_OK)
 		return er;
-	return check_providers(c, err, errsz);
+	if ((er = check_providers(c, err, errsz)) != GH_OK)
+		return er;
+	return check_tiers(c, err, errsz);
 }
 
 enum gh_err

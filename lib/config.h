@@ -19,6 +19,15 @@ struct gh_rate {
 	int64_t		 period;
 };
 
+/* A membership tier (docs/membership.md): its name and the capabilities
+ * it adds to those of the tiers below it, from membership_tier_<name>. */
+#define GH_TIERS_MAX		16
+#define GH_TIER_NAME_MAX	32
+struct gh_tier {
+	char		 name[GH_TIER_NAME_MAX + 1];
+	char		 capabilities[1024];	/* space-separated */
+};
+
 /* One OAuth 2 / OpenID Connect provider (docs/oauth.md), from the keys
  * oauth_<name>_<field>; fields left empty take the preset of its type. */
 #define GH_OAUTH_MAX		8
@@ -113,6 +122,10 @@ struct gh_config {
 	char		 geo_country_header[64];	/* "CF-IPCountry"; "" = off */
 	char		 geo_region_header[64];		/* "" = off */
 	char		 geoip_database[GH_CONFIG_PATH_MAX];	/* .mmdb; "" = off */
+	/* Membership tiers, lowest level first (docs/membership.md). */
+	char		 membership_tiers[512];	/* names, space-separated */
+	struct gh_tier	 tiers[GH_TIERS_MAX];
+	size_t		 ntiers;
 };
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the

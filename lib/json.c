@@ -546,6 +546,25 @@ gh_json_col_text(struct gh_stmt *st, int col)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
+enum gh_err
+gh_json_rows(struct gh_stmt *st, gh_json_row row, const void *arg,
+    json_object **out)
+{
+	json_object	*a = json_object_new_array();
+	enum gh_step	 rc;
+
+	*out = NULL;
+	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
+		json_object_array_add(a, row(st, arg));
+	gh_stmt_reset(st);
+	if (rc != GH_STEP_DONE) {
+		json_object_put(a);
+		return GH_EDB;
+	}
+	*out = a;
+	return GH_OK;
+}
+
 json_object *
 gh_json_col_time(struct gh_stmt *st, int col)
 {

@@ -103,6 +103,11 @@ void		 gh_json_copy_string(json_object *o, const char *key, char *dst,
 struct gh_stmt;
 json_object	*gh_json_col_text(struct gh_stmt *, int col);
 json_object	*gh_json_col_time(struct gh_stmt *, int col);
+/* Every row of st (prepared and bound) as an owned array of row(st, arg),
+ * st reset after; GH_EDB when a step fails (*out NULL). */
+typedef json_object *(*gh_json_row)(struct gh_stmt *, const void *arg);
+enum gh_err	 gh_json_rows(struct gh_stmt *, gh_json_row row,
+		    const void *arg, json_object **out) GH_WUR;
 
 /* Serialises obj compactly; borrowed string valid while obj lives. */
 const char	*gh_json_string(json_object *obj, size_t *len);

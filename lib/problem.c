@@ -49,6 +49,7 @@ static const struct {
 	{ "mfa_enabled", "Two-factor authentication is on" },
 	{ "mfa_not_enabled", "Two-factor authentication is off" },
 	{ "mfa_not_set_up", "Two-factor authentication not set up" },
+	{ "waitlist_limit", "Too many waitlists" },
 };
 
 static const char *

@@ -337,4 +337,27 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_SESSION_REVOKE_OWNED] =
 	    "UPDATE sessions SET revoked_at = ?3, revoke_reason = ?4"
 	    " WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+	/* oldest first, at most ?2 */
+	[GH_STMT_WAITLISTS_OF_USER] =
+	    "SELECT feature_key, id, created_at FROM waitlists"
+	    " WHERE user_id = ?1 ORDER BY created_at, id LIMIT ?2",
+	[GH_STMT_WAITLIST_GET] =
+	    "SELECT id FROM waitlists WHERE user_id = ?1 AND feature_key = ?2",
+	/* no row changes when the user is already signed up, or already on
+	 * ?6 waitlists */
+	[GH_STMT_WAITLIST_INSERT] =
+	    "INSERT INTO waitlists (id, user_id, application_id, feature_key,"
+	    " created_at) SELECT ?1, ?2, ?3, ?4, ?5"
+	    " WHERE (SELECT count(*) FROM waitlists WHERE user_id = ?2) < ?6"
+	    " ON CONFLICT (user_id, feature_key) DO NOTHING",
+	[GH_STMT_WAITLIST_DELETE] =
+	    "DELETE FROM waitlists WHERE user_id = ?1 AND feature_key = ?2",
+	[GH_STMT_TIER_GET] =
+	    "SELECT tier, expires_at FROM user_tiers WHERE user_id = ?1",
+	[GH_STMT_TIER_PUT] =
+	    "INSERT INTO user_tiers (user_id, tier, granted_at, expires_at)"
+	    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id) DO UPDATE"
+	    " SET tier = ?2, granted_at = ?3, expires_at = ?4",
+	[GH_STMT_TIER_CLEAR] =
+	    "DELETE FROM user_tiers WHERE user_id = ?1",
 };

@@ -58,39 +58,34 @@ gh_identity_touch(struct gh_db *db, const char *id,
 	return gh_stmt_exec(st);
 }
 
+/* One row of GH_STMT_IDENTITIES_OF_USER. */
+static json_object *
+identity_json(struct gh_stmt *st, const void *unused)
+{
+	json_object	*o = json_object_new_object();
+
+	(void)unused;
+	gh_json_add(o, "id", json_object_new_string(gh_stmt_col_text(st, 0)));
+	gh_json_add(o, "provider", json_object_new_string(
+	    gh_stmt_col_text(st, 1)));
+	gh_json_add(o, "email", gh_json_col_text(st, 2));
+	gh_json_add(o, "email_verified", json_object_new_boolean(
+	    gh_stmt_col_int(st, 3) != 0));
+	gh_json_add(o, "created_at", gh_json_col_time(st, 4));
+	gh_json_add(o, "last_used_at", gh_json_col_time(st, 5));
+	return o;
+}
+
 enum gh_err
 gh_identity_list(struct gh_db *db, const char *user_id, json_object **out)
 {
 	struct gh_stmt	*st;
-	json_object	*a, *o;
-	enum gh_step	 rc;
 
 	*out = NULL;
 	if ((st = gh_db_prepare(db, GH_STMT_IDENTITIES_OF_USER, "t",
 	    user_id)) == NULL)
 		return GH_EDB;
-	a = json_object_new_array();
-	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
-		o = json_object_new_object();
-		gh_json_add(o, "id", json_object_new_string(
-		    gh_stmt_col_text(st, 0)));
-		gh_json_add(o, "provider", json_object_new_string(
-		    gh_stmt_col_text(st, 1)));
-		gh_json_add(o, "email", gh_json_col_text(st, 2));
-		gh_json_add(o, "email_verified", json_object_new_boolean(
-		    gh_stmt_col_int(st, 3) != 0));
-		gh_json_add(o, "created_at", gh_json_col_time(st, 4));
-		gh_json_add(o, "last_used_at",
-		    gh_json_col_time(st, 5));
-		json_object_array_add(a, o);
-	}
-	gh_stmt_reset(st);
-	if (rc != GH_STEP_DONE) {
-		json_object_put(a);
-		return GH_EDB;
-	}
-	*out = a;
-	return GH_OK;
+	return gh_json_rows(st, identity_json, NULL, out);
 }
 
 enum gh_err

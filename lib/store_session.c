@@ -11,7 +11,7 @@ enum { S_ID, S_CLIENT, S_DEVICE, S_OS, S_OS_VERSION, S_APP, S_APP_VERSION,
 
 /* One Session (DESIGN.md §6), and offline_at for presence. */
 static json_object *
-session_json(struct gh_stmt *st, const char *current_id)
+session_json(struct gh_stmt *st, const void *current_id)
 {
 	json_object	*o = json_object_new_object();
 
@@ -39,23 +39,12 @@ gh_store_session_list(struct gh_db *db, const char *user_id,
     const char *current_id, int64_t live_after, json_object **out)
 {
 	struct gh_stmt	*st;
-	json_object	*a;
-	enum gh_step	 rc;
 
 	*out = NULL;
 	if ((st = gh_db_prepare(db, GH_STMT_SESSIONS_OF_USER, "tii", user_id,
 	    live_after, (int64_t)GH_SESSIONS_LIST_MAX)) == NULL)
 		return GH_EDB;
-	a = json_object_new_array();
-	while ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
-		json_object_array_add(a, session_json(st, current_id));
-	gh_stmt_reset(st);
-	if (rc != GH_STEP_DONE) {
-		json_object_put(a);
-		return GH_EDB;
-	}
-	*out = a;
-	return GH_OK;
+	return gh_json_rows(st, session_json, current_id, out);
 }
 
 enum gh_err

@@ -24,6 +24,7 @@
 #include "id.h"
 #include "json.h"
 #include "keys.h"
+#include "membership.h"
 #include "email.h"
 #include "password.h"
 #include "policy.h"
@@ -73,6 +74,7 @@ static int	cmd_sessions_revoke(const struct leaf *, int, char *[]);
 static int	cmd_keys_rotate(const struct leaf *, int, char *[]);
 static int	cmd_outbox_flush(const struct leaf *, int, char *[]);
 static int	cmd_secret_seal(const struct leaf *, int, char *[]);
+static int	cmd_user_tier(const struct leaf *, int, char *[]);
 
 static const struct leaf leaves[] = {
 	{ NULL, "init", cmd_init,
@@ -148,6 +150,16 @@ static const struct leaf leaves[] = {
 	    "enable a disabled user",
 	    "Lets the user named by USER (an id, a username or an email) sign\n"
 	    "in again. Writes a user_enabled action log row.\n"
+	    "\n"
+	    "  -h, --help  show this help\n" },
+	{ "user", "tier", cmd_user_tier,
+	    "gatehouse user tier USER TIER",
+	    "set a user's membership tier",
+	    "Puts the user named by USER (an id, a username or an email) in\n"
+	    "the membership tier TIER, one of membership_tiers; the lowest\n"
+	    "tier takes the user back to no membership. Prints the tier and\n"
+	    "its capabilities (docs/membership.md). Writes a tier_changed\n"
+	    "action log row.\n"
 	    "\n"
 	    "  -h, --help  show this help\n" },
 	{ "sessions", "revoke", cmd_sessions_revoke,
@@ -1089,6 +1101,54 @@ cmd_sessions_revoke(const struct leaf *l, int argc, char *argv[])
 	}
 	printf("%lld session%s revoked\n", (long long)revoked,
 	    revoked == 1 ? "" : "s");
+	rc = 0;
+out:
+	if (db != NULL)
+		gh_db_rollback(db);
+	gh_db_close(db);
+	return rc;
+}
+
+/* --- user tier ------------------------------------------------------------ */
+
+static int
+cmd_user_tier(const struct leaf *l, int argc, char *argv[])
+{
+	struct gh_config	 cfg;
+	struct gh_db		*db = NULL;
+	struct gh_membership	 m;
+	char			 app_id[GH_ID_LEN + 1], user_id[GH_ID_LEN + 1];
+	json_object		*o;
+	int			 rc;
+	enum gh_err		 er;
+
+	if ((rc = simple_args(l, argc, argv, 2)) >= 0)
+		return rc;
+	rc = 1;
+	if (open_app(&cfg, &db, app_id) != 0)
+		goto out;
+	if (gh_db_begin(db, GH_DB_DURABLE) != GH_OK ||
+	    find_user(db, app_id, argv[optind], user_id) != 0)
+		goto out;
+	er = gh_membership_set(db, &cfg, user_id, argv[optind + 1],
+	    gh_clock_now(), 0);
+	if (er == GH_EINVAL) {
+		say("no tier %s in membership_tiers (%s)", argv[optind + 1],
+		    cfg.membership_tiers);
+		goto out;
+	}
+	if (er != GH_OK || (er = gh_audit_db(db, "tier_changed", app_id,
+	    user_id, NULL, NULL, NULL)) != GH_OK ||
+	    (er = gh_db_commit(db)) != GH_OK ||
+	    (er = gh_membership_of(db, &cfg, user_id, gh_clock_now(), &m)) !=
+	    GH_OK) {
+		say("cannot set the tier (%s)", gh_err_name(er));
+		goto out;
+	}
+	o = gh_membership_json(&cfg, &m);
+	printf("%s\n", json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
 	rc = 0;
 out:
 	if (db != NULL)

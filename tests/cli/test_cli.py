@@ -425,6 +425,7 @@ HELP = [
     ["user", "list"], ["user", "disable"], ["user", "enable"],
     ["sessions"], ["sessions", "revoke"], ["keys"], ["keys", "rotate"],
     ["outbox"], ["outbox", "flush"], ["secret"], ["secret", "seal"],
+    ["user", "tier"],
 ]
 
 
@@ -474,3 +475,21 @@ def test_secret_seal_needs_the_key_and_a_line(gh):
     assert r.returncode == 1 and r.stdout == ""
     r = gh.run("secret", "seal", "extra", input="x\n")
     assert r.returncode == 2
+
+
+# --- user tier ---------------------------------------------------------------
+
+def test_user_tier_sets_and_resets(gh):
+    with open(gh.conf, "a") as f:
+        f.write("membership_tiers = free pro\nmembership_tier_pro = a:b\n")
+    gh.ok("init")
+    gh.add("tier@example.com")
+    r = gh.ok("user", "tier", "tier@example.com", "pro")
+    assert '"tier":"pro"' in r.stdout and '"capabilities":["a:b"]' in r.stdout
+    r = gh.run("user", "tier", "tier@example.com", "gold")
+    assert r.returncode == 1 and "no tier gold" in r.stderr
+    r = gh.run("user", "tier", "nobody@example.com", "pro")
+    assert r.returncode == 1
+    r = gh.ok("user", "tier", "tier@example.com", "free")
+    assert '"status":"none"' in r.stdout
+    assert gh.run("user", "tier", "tier@example.com").returncode == 2

@@ -31,7 +31,7 @@ TIMEOUT = 15  # seconds for a single HTTP request
 
 # Tables whose contents a refused request must leave untouched.
 SNAPSHOT_TABLES = ("users", "emails", "passwords", "sessions",
-                   "refresh_tokens", "accounts", "memberships")
+                   "refresh_tokens", "accounts", "memberships", "waitlists")
 
 # Rate limits and sign-in backoff that a test run never reaches.
 NO_LIMITS = {
@@ -548,7 +548,7 @@ class FrontServer:
         if self.spawn_fcgi:
             # ui: the hosted pages at /ui/ (the authorizer's sign_in_url).
             for prog in ("auth", "users", "meta", "ui", "oauth", "mfa",
-                         "sessions"):
+                         "sessions", "waitlists", "accounts"):
                 self.spawn(prog)
         self.extra_spawns()
         out = open(self.out_path, "ab")
@@ -777,14 +777,18 @@ class Api:
             self.users = base_url + "/v1/users"
             self.oauth = base_url + "/v1/oauth"
             self.mfa = base_url + "/v1/mfa"
+            self.membership = base_url + "/v1/membership"
             self.sessions = base_url + "/v1/sessions"
+            self.waitlists = base_url + "/v1/waitlists"
             self.health = base_url + "/health"
         else:
             self.auth = base_url + "/cgi-bin/auth.fcgi"
             self.users = base_url + "/cgi-bin/users.fcgi"
             self.oauth = base_url + "/cgi-bin/oauth.fcgi"
             self.mfa = base_url + "/cgi-bin/mfa.fcgi"
+            self.membership = base_url + "/cgi-bin/accounts.fcgi"
             self.sessions = base_url + "/cgi-bin/sessions.fcgi"
+            self.waitlists = base_url + "/cgi-bin/waitlists.fcgi"
             self.health = base_url + "/cgi-bin/meta.fcgi/health"
         self.jwks = base_url + "/.well-known/jwks.json"
 

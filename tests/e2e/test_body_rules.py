@@ -38,6 +38,8 @@ ROUTES = {
     "disconnect": ("POST", "/disconnect", True),
     "sessions-revoke": ("POST", "/revoke", True, "sessions"),
     "sessions-revoke-others": ("POST", "/revoke-others", True, "sessions"),
+    "waitlists-put": ("PUT", "/body-rules", True, "waitlists"),
+    "waitlists-delete": ("DELETE", "/body-rules", True, "waitlists"),
     "mfa-setup": ("POST", "/totp/setup", True, "mfa"),
     "mfa-enable": ("POST", "/totp/enable", True, "mfa"),
     "mfa-disable": ("POST", "/totp/disable", True, "mfa"),
@@ -53,7 +55,8 @@ TOKEN = "A" * 43
 # code (lib/serve.c), and what a web server could do to a body depends on
 # the mount, not the route. conftest.py deselects the rest.
 EVERY_MODE = {"sign-up", "patch-me", "sign-out", "oauth-complete-signup",
-              "oauth-link", "mfa-enable", "mfa-verify", "sessions-revoke"}
+              "oauth-link", "mfa-enable", "mfa-verify", "sessions-revoke",
+              "waitlists-delete"}
 
 # A body each route would accept apart from what the test breaks.
 def valid_body(route):
@@ -83,6 +86,8 @@ def valid_body(route):
         "disconnect": {},
         "sessions-revoke": {"ids": ["0190e2b5-5c1a-7000-8000-000000000000"]},
         "sessions-revoke-others": {},
+        "waitlists-put": {},
+        "waitlists-delete": {},
         "mfa-setup": {},
         "mfa-enable": {"code": "123456"},
         "mfa-disable": {"code": "123456"},
