@@ -101,7 +101,15 @@ def test_acknowledged_writes_survive_crashes(crash_server):
             if delay > 0:
                 time.sleep(delay)
             if what == "auth":
-                kills["auth"].append(srv.kill_backends("auth.fcgi"))
+                # lighttpd may not have started the next auth.fcgi yet
+                # (after a kill it waits before spawning again): wait a
+                # little for one, so each kill point really kills.
+                killed, until = [], time.monotonic() + 0.6
+                while not killed and time.monotonic() < until:
+                    killed = srv.kill_backends("auth.fcgi")
+                    if not killed:
+                        time.sleep(0.05)
+                kills["auth"].append(killed)
             else:
                 srv.restart_after_crash()
                 kills["lighttpd"] += 1
