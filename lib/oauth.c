@@ -560,8 +560,7 @@ verify_id_token(struct gh_server *srv, const struct gh_oauth_cfg *p,
 
 /* Apple's client secret: a short JWT signed with the team's key. */
 static enum gh_oauth_err
-apple_secret(struct gh_server *srv, const struct gh_oauth_cfg *p, char *out,
-    size_t outsz)
+apple_secret(const struct gh_oauth_cfg *p, char *out, size_t outsz)
 {
 	FILE		*f;
 	char		 pem[4096], *jwt = NULL;
@@ -594,7 +593,6 @@ apple_secret(struct gh_server *srv, const struct gh_oauth_cfg *p, char *out,
 	json_object_put(claims);
 	free(jwt);
 	sodium_memzero(pem, sizeof(pem));
-	(void)srv;
 	return er;
 }
 
@@ -603,7 +601,7 @@ client_secret(struct gh_server *srv, const struct gh_oauth_cfg *p, char *out,
     size_t outsz)
 {
 	if (p->client_secret[0] == '\0')
-		return apple_secret(srv, p, out, outsz);
+		return apple_secret(p, out, outsz);
 	if (!gh_seal_is_sealed(p->client_secret)) {
 		gh_strlcpy(out, p->client_secret, outsz);
 		return GH_OAUTH_OK;

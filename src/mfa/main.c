@@ -26,10 +26,10 @@
 
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 #define F_CODE(flags) { "code", GH_JSON_STRING, (flags) | GH_F_SECRET, 6, 6, \
-	gh_check_digits, "6 digits" }
+	check_digits, "6 digits" }
 
 static int
-gh_check_digits(const char *s, size_t len)
+check_digits(const char *s, size_t len)
 {
 	return strspn(s, "0123456789") == len;
 }
