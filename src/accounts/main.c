@@ -1,38 +1,27 @@
 /*
- * accounts.fcgi — will serve /v1/accounts, /v1/invites and /v1/membership
- * (DESIGN.md §6). So far it is mounted at /v1/membership: the signed-in
- * user's membership tier and capabilities (docs/membership.md).
+ * accounts.fcgi — /v1/accounts, /v1/invites and /v1/membership (DESIGN.md
+ * §6): accounts and their members (docs/accounts.md), invites
+ * (docs/invites.md), membership tiers (docs/membership.md). The program
+ * is mounted at /v1 and the web server sends it the three prefixes.
  */
-#include "clock.h"
-#include "http.h"
-#include "json.h"
-#include "membership.h"
+#include "handlers.h"
+#include "mailer.h"
 #include "serve.h"
 
-static enum gh_err
-membership_me(struct gh_req *req, struct gh_res *res)
-{
-	struct gh_membership	 m;
-	enum gh_err		 er;
-
-	if ((er = gh_membership_of(req->srv->db, &req->srv->cfg,
-	    req->auth.user_id, gh_clock_now(), &m)) != GH_OK)
-		return er;
-	gh_res_json(res, 200, gh_membership_json(&req->srv->cfg, &m));
-	return GH_OK;
-}
+#define AUTH_READ	(GH_ROUTE_AUTH | GH_ROUTE_READ)
 
 static const struct gh_route routes[] = {
-	{ "GET", "/me", membership_me,
-	    GH_ROUTE_AUTH | GH_ROUTE_READ, GH_LIMIT_API },
+	{ "GET", "/membership/me", membership_me, AUTH_READ, GH_LIMIT_API },
 };
 
 static const struct gh_app app = {
-	"accounts", "/v1/membership", routes, sizeof(routes) / sizeof(routes[0]), 0
+	"accounts", "/v1", routes, sizeof(routes) / sizeof(routes[0]), 0
 };
 
 int
 main(void)
 {
+	/* Emailed invites go out once the answer is sent. */
+	gh_serve_after(gh_mailer_after_answer);
 	return gh_serve(&app);
 }

@@ -31,7 +31,8 @@ TIMEOUT = 15  # seconds for a single HTTP request
 
 # Tables whose contents a refused request must leave untouched.
 SNAPSHOT_TABLES = ("users", "emails", "passwords", "sessions",
-                   "refresh_tokens", "accounts", "memberships", "waitlists")
+                   "refresh_tokens", "accounts", "memberships", "waitlists",
+                   "user_tiers", "invites", "invite_uses")
 
 # Rate limits and sign-in backoff that a test run never reaches.
 NO_LIMITS = {
@@ -777,6 +778,8 @@ class Api:
             self.users = base_url + "/v1/users"
             self.oauth = base_url + "/v1/oauth"
             self.mfa = base_url + "/v1/mfa"
+            self.accounts = base_url + "/v1/accounts"
+            self.invites = base_url + "/v1/invites"
             self.membership = base_url + "/v1/membership"
             self.sessions = base_url + "/v1/sessions"
             self.waitlists = base_url + "/v1/waitlists"
@@ -786,7 +789,9 @@ class Api:
             self.users = base_url + "/cgi-bin/users.fcgi"
             self.oauth = base_url + "/cgi-bin/oauth.fcgi"
             self.mfa = base_url + "/cgi-bin/mfa.fcgi"
-            self.membership = base_url + "/cgi-bin/accounts.fcgi"
+            self.accounts = base_url + "/cgi-bin/accounts.fcgi/accounts"
+            self.invites = base_url + "/cgi-bin/accounts.fcgi/invites"
+            self.membership = base_url + "/cgi-bin/accounts.fcgi/membership"
             self.sessions = base_url + "/cgi-bin/sessions.fcgi"
             self.waitlists = base_url + "/cgi-bin/waitlists.fcgi"
             self.health = base_url + "/cgi-bin/meta.fcgi/health"
