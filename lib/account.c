@@ -17,6 +17,7 @@
 #include "store_admin.h"
 #include "str.h"
 #include "http.h"
+#include "invite.h"
 #include "serve.h"
 #include "store_user.h"
 
@@ -129,6 +130,29 @@ gh_account_answer(struct gh_req *req, struct gh_res *res, int status,
 	return GH_OK;
 }
 
+/* Inside the sign-up's transaction: the new user takes the invite; an
+ * account invite's membership becomes the one the session starts in. */
+static enum gh_err
+use_invite(struct gh_req *req, const char *app_id, const char *code,
+    struct gh_signed_in *out, const char **problem)
+{
+	struct gh_invite	 iv;
+	char			 joined[GH_ID_LEN + 1];
+	enum gh_err		 er;
+
+	*problem = NULL;
+	if ((er = gh_invite_by_code(req->srv->db, app_id, code, strlen(code),
+	    &iv)) != GH_OK ||
+	    (er = gh_invite_accept(req->srv->db, &req->srv->cfg, &iv,
+	    out->user_id, GH_INVITE_ANY, gh_clock_now(), joined, problem)) !=
+	    GH_OK)
+		return er;
+	if (joined[0] != '\0')
+		gh_strlcpy(out->membership_id, joined,
+		    sizeof(out->membership_id));
+	return gh_audit(req, "invite_accepted", app_id, out->user_id, NULL);
+}
+
 enum gh_err
 gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
     struct gh_signed_in *out, const char **code)
@@ -142,6 +166,10 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 
 	memset(out, 0, sizeof(*out));
 	*code = NULL;
+	if (req->srv->cfg.signup_invite_only && in->invite_code == NULL) {
+		*code = "invite_required";
+		return GH_EFORBIDDEN;
+	}
 	/* The slow hash runs before the write lock is taken. */
 	if ((er = gh_password_hash(&req->srv->pw, in->password,
 	    in->password_len, hash)) != GH_OK)
@@ -156,6 +184,8 @@ gh_account_sign_up(struct gh_req *req, const struct gh_new_account *in,
 		goto out;
 	if ((er = gh_store_user_create(db, &nu, out->user_id,
 	    out->membership_id, code)) != GH_OK ||
+	    (in->invite_code != NULL && (er = use_invite(req,
+	    in->application_id, in->invite_code, out, code)) != GH_OK) ||
 	    (er = gh_store_email_of(db, out->user_id, NULL, email_id, email,
 	    &verified)) != GH_OK ||
 	    (er = gh_mailflow_verification(req, in->application_id,
@@ -623,7 +653,8 @@ gh_account_code_verify(struct gh_req *req, const char *app_id,
 			    out->user_id, out->membership_id);
 	} else if (er == GH_ENOTFOUND) {
 		*created = 1;
-		er = make_visitor(srv->db, app_id, email, out, now);
+		er = srv->cfg.signup_invite_only ? GH_EFORBIDDEN :
+		    make_visitor(srv->db, app_id, email, out, now);
 	}
 	sodium_memzero(&login, sizeof(login));
 	if (er != GH_OK || (er = gh_account_start(req, app_id, "default",
@@ -687,6 +718,100 @@ gh_account_second_factor(struct gh_req *req, const char *token, size_t len,
 	return GH_OK;
 fail:
 	gh_db_rollback(srv->db);
+	gh_signed_in_free(out);
+	return er;
+}
+
+/* The user of a proven address in app_id: found (active), or made
+ * without a password (*created). GH_EFORBIDDEN for a disabled one. */
+static enum gh_err
+user_of_address(struct gh_db *db, const char *app_id, const char *email,
+    struct gh_signed_in *out, int *created)
+{
+	struct gh_new_user	 nu;
+	struct gh_login		 login;
+	const char		*code;
+	enum gh_err		 er;
+
+	*created = 0;
+	er = gh_store_user_login(db, app_id, "email", email, &login);
+	if (er == GH_OK) {
+		if (!login.active)
+			er = GH_EFORBIDDEN;
+		else
+			memcpy(out->user_id, login.user_id,
+			    sizeof(out->user_id));
+	} else if (er == GH_ENOTFOUND) {
+		memset(&nu, 0, sizeof(nu));
+		nu.application_id = app_id;
+		nu.email = email;
+		*created = 1;
+		er = gh_store_user_create(db, &nu, out->user_id,
+		    out->membership_id, &code);
+	}
+	sodium_memzero(&login, sizeof(login));
+	return er;
+}
+
+enum gh_err
+gh_account_accept_invite(struct gh_req *req, const char *token, size_t len,
+    int cookie, struct gh_signed_in *out, int *created,
+    const char **problem)
+{
+	struct gh_db		*db = req->srv->db;
+	struct gh_onetime	 t;
+	struct gh_invite	 iv;
+	char			 joined[GH_ID_LEN + 1];
+	int64_t			 now = gh_clock_now();
+	enum gh_err		 er;
+
+	memset(out, 0, sizeof(*out));
+	*created = 0;
+	*problem = NULL;
+	if ((er = gh_db_begin(db, GH_DB_DURABLE)) != GH_OK)
+		return er;
+	if ((er = gh_onetime_use(db, "invite", token, len, now, 1, &t)) !=
+	    GH_OK)
+		goto fail;
+	/* The link proves the address: its user is found or made, and the
+	 * address counts as verified before the invite checks it. */
+	if ((er = gh_invite_by_id(db, t.application_id, t.data, &iv)) !=
+	    GH_OK) {
+		*problem = "invite_revoked";
+		er = er == GH_ENOTFOUND ? GH_EGONE : er;
+		goto fail;
+	}
+	if ((er = user_of_address(db, t.application_id, t.email, out,
+	    created)) != GH_OK ||
+	    (er = address_proven(db, out->user_id, now)) != GH_OK)
+		goto fail;
+	er = gh_invite_accept(db, &req->srv->cfg, &iv, out->user_id,
+	    GH_INVITE_ANY, now, joined, problem);
+	/* Already in the account: the link still signs them in. */
+	if (er == GH_ECONFLICT && *problem != NULL &&
+	    strcmp(*problem, "already_member") == 0) {
+		*problem = NULL;
+		joined[0] = '\0';
+		er = GH_OK;
+	}
+	if (er != GH_OK || (er = gh_audit(req, "invite_accepted",
+	    t.application_id, out->user_id, NULL)) != GH_OK)
+		goto fail;
+	if (joined[0] != '\0')
+		gh_strlcpy(out->membership_id, joined,
+		    sizeof(out->membership_id));
+	else if ((er = gh_store_user_first_membership(db, out->user_id,
+	    out->membership_id)) != GH_OK)
+		goto fail;
+	if ((er = gh_account_start(req, t.application_id, "default", cookie,
+	    "email", *created ? "sign_up_invite" : "sign_in_invite", out)) !=
+	    GH_OK)
+		goto fail;
+	sodium_memzero(&t, sizeof(t));
+	return GH_OK;
+fail:
+	gh_db_rollback(db);
+	sodium_memzero(&t, sizeof(t));
 	gh_signed_in_free(out);
 	return er;
 }

@@ -46,6 +46,7 @@ struct gh_new_account {
 	const char	*display_name;	/* may be NULL */
 	const char	*password;
 	size_t		 password_len;
+	const char	*invite_code;	/* NULL: none */
 	int		 cookie;
 };
 
@@ -58,8 +59,12 @@ struct gh_new_account {
  * for out->retry_after seconds and this is not a known device of it. */
 enum gh_err	 gh_account_sign_in(struct gh_req *,
 		    const struct gh_credentials *, struct gh_signed_in *) GH_WUR;
-/* GH_OK: the user, its personal account and a session, committed.
- * GH_ECONFLICT: *code is email_taken or username_taken; nothing written. */
+/* GH_OK: the user, its personal account and a session, committed; with
+ * an invite code, the invite used too (an account invite's membership is
+ * the session's). Otherwise nothing is written and *code says why:
+ * GH_ECONFLICT email_taken or username_taken; GH_EFORBIDDEN
+ * invite_required (signup_invite_only and no code); or the invite's
+ * refusal (gh_invite_refusal(), *code NULL for a code that names none). */
 enum gh_err	 gh_account_sign_up(struct gh_req *,
 		    const struct gh_new_account *, struct gh_signed_in *,
 		    const char **code) GH_WUR;
@@ -80,7 +85,8 @@ enum gh_err	 gh_account_code_start(struct gh_req *, const char *app_id,
  * Signs in with an emailed code: GH_OK with a session (*created when a
  * visitor account was made for an unknown address); GH_ENOTFOUND for no
  * live code or a wrong one (email_code_attempts wrong guesses void it);
- * GH_EAUTH when it expired; GH_EFORBIDDEN for a disabled account.
+ * GH_EAUTH when it expired; GH_EFORBIDDEN for a disabled account, or
+ * with *created set when sign-up is by invite only (signup_invite_only).
  */
 enum gh_err	 gh_account_code_verify(struct gh_req *, const char *app_id,
 		    const char *email, const char *code, int cookie,
@@ -130,6 +136,18 @@ enum gh_err	 gh_account_answer(struct gh_req *, struct gh_res *,
 enum gh_err	 gh_account_second_factor(struct gh_req *, const char *token,
 		    size_t len, const char *code, int backup,
 		    struct gh_signed_in *, int64_t *retry_after) GH_WUR;
+/*
+ * An emailed invite's link (GET /v1/auth/accept-invite): signs in the
+ * user of the invite's address, made without a password when there is
+ * none (*created), the address now verified; the invite is used and an
+ * account invite's membership is the session's. GH_ENOTFOUND / GH_EAUTH
+ * (expired) for a token that is no good; GH_EFORBIDDEN for a disabled
+ * account; otherwise an invite refusal with *problem (gh_invite_refusal).
+ * Nothing is written unless it all succeeded.
+ */
+enum gh_err	 gh_account_accept_invite(struct gh_req *, const char *token,
+		    size_t len, int cookie, struct gh_signed_in *,
+		    int *created, const char **problem) GH_WUR;
 void		 gh_signed_in_free(struct gh_signed_in *);
 
 #endif

@@ -89,6 +89,9 @@ static const struct key {
 	S(geo_region_header, ""),
 	S(geoip_database, ""),
 	S(membership_tiers, "free"),
+	I(signup_invite_only, 0, 1, 0),
+	I(invite_ttl, 60, GH_INVITE_TTL_MAX, 7LL * 86400),
+	S(invite_url, ""),
 #undef S
 #undef I
 #undef R

@@ -126,7 +126,14 @@ struct gh_config {
 	char		 membership_tiers[512];	/* names, space-separated */
 	struct gh_tier	 tiers[GH_TIERS_MAX];
 	size_t		 ntiers;
+	/* Invites (docs/invites.md). */
+	int64_t		 signup_invite_only;	/* 1: new users need an invite */
+	int64_t		 invite_ttl;		/* seconds, when not asked for */
+	char		 invite_url[512];	/* "" = public_url/v1/invites/{code} */
 };
+
+/* The longest an invite may live (POST /v1/invites expires_in). */
+#define GH_INVITE_TTL_MAX	(90LL * 86400)
 
 /* Fills defaults, then the file (if GATEHOUSE_CONFIG names one), then the
  * environment. On error writes a one-line reason into err. */

@@ -10,6 +10,7 @@ static const struct {
 	[GH_EFORBIDDEN] = { 403, "eforbidden" },
 	[GH_ENOTFOUND] = { 404, "enotfound" },
 	[GH_ECONFLICT] = { 409, "econflict" },
+	[GH_EGONE] = { 410, "egone" },
 	[GH_ETOOBIG] = { 413, "etoobig" },
 	[GH_ELIMIT] = { 429, "elimit" },
 	[GH_ENOMEM] = { 500, "enomem" },

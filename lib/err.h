@@ -9,6 +9,7 @@ enum gh_err {
 	GH_EFORBIDDEN,	/* authenticated but not allowed: 403 */
 	GH_ENOTFOUND,	/* 404 */
 	GH_ECONFLICT,	/* unique constraint or state conflict: 409 */
+	GH_EGONE,	/* existed, can no longer be used: 410 */
 	GH_ETOOBIG,	/* 413 */
 	GH_ELIMIT,	/* rate limited: 429 */
 	GH_ENOMEM,	/* 500 */

@@ -14,14 +14,15 @@
 /* Issues the token and queues template with {{link}} = base + path +
  * "?token=" + token, {{email}}, {{hours}} and {{minutes}}. */
 static enum gh_err
-send_with_token(struct gh_req *req, const char *purpose,
+send_with_vars(struct gh_req *req, const char *purpose,
     const struct gh_onetime *t, int64_t ttl, const char *path,
-    const char *template)
+    const char *template, const struct gh_email_var *extra, size_t nextra)
 {
 	const struct gh_config	*cfg = &req->srv->cfg;
 	char			 tok[GH_OPAQUE_LEN + 1], link[1024];
 	char			 hours[24], minutes[24];
-	struct gh_email_var	 vars[4];
+	struct gh_email_var	 vars[6];
+	size_t			 i;
 	enum gh_err		 er;
 
 	if ((er = gh_onetime_issue(req->srv->db, purpose, t, gh_clock_now(),
@@ -35,11 +36,22 @@ send_with_token(struct gh_req *req, const char *purpose,
 	vars[1] = (struct gh_email_var){ "email", t->email };
 	vars[2] = (struct gh_email_var){ "hours", hours };
 	vars[3] = (struct gh_email_var){ "minutes", minutes };
-	er = gh_email_enqueue(req->srv->db, cfg, t->email, template, vars, 4);
+	for (i = 0; i < nextra && i < 2; i++)
+		vars[4 + i] = extra[i];
+	er = gh_email_enqueue(req->srv->db, cfg, t->email, template, vars,
+	    4 + i);
 out:
 	sodium_memzero(tok, sizeof(tok));
 	sodium_memzero(link, sizeof(link));
 	return er;
+}
+
+static enum gh_err
+send_with_token(struct gh_req *req, const char *purpose,
+    const struct gh_onetime *t, int64_t ttl, const char *path,
+    const char *template)
+{
+	return send_with_vars(req, purpose, t, ttl, path, template, NULL, 0);
 }
 
 static void
@@ -110,4 +122,20 @@ gh_mailflow_change_email(struct gh_req *req, const char *app_id,
 	vars[1] = (struct gh_email_var){ "new_email", new_email };
 	return gh_email_enqueue(req->srv->db, &req->srv->cfg, old_email,
 	    "email_change_notice", vars, 2);
+}
+
+enum gh_err
+gh_mailflow_invite(struct gh_req *req, const char *app_id,
+    const char *invite_id, const char *email, const char *inviter,
+    const char *target, int64_t ttl)
+{
+	struct gh_onetime	 t;
+	struct gh_email_var	 vars[2];
+
+	fill(&t, app_id, "", NULL, email);
+	gh_strlcpy(t.data, invite_id, sizeof(t.data));
+	vars[0] = (struct gh_email_var){ "inviter", inviter };
+	vars[1] = (struct gh_email_var){ "target", target };
+	return send_with_vars(req, "invite", &t, ttl,
+	    "/v1/auth/accept-invite", "invite", vars, 2);
 }

@@ -6,6 +6,8 @@
 #ifndef GH_MAILFLOW_H
 #define GH_MAILFLOW_H
 
+#include <stdint.h>
+
 #include "err.h"
 
 struct gh_req;
@@ -31,5 +33,13 @@ enum gh_err	 gh_mailflow_magic(struct gh_req *, const char *app_id,
 enum gh_err	 gh_mailflow_change_email(struct gh_req *, const char *app_id,
 		    const char *user_id, const char *email_id,
 		    const char *old_email, const char *new_email) GH_WUR;
+
+/* "X invited you to Y": an invite token (no user yet: the invite's
+ * address may have no account) carrying the invite's id, linked to
+ * public_url/v1/auth/accept-invite, living ttl seconds. */
+enum gh_err	 gh_mailflow_invite(struct gh_req *, const char *app_id,
+		    const char *invite_id, const char *email,
+		    const char *inviter, const char *target,
+		    int64_t ttl) GH_WUR;
 
 #endif

@@ -6,8 +6,8 @@
 #include "membership.h"
 
 /* The level of tier name in the configuration; -1 when it names none. */
-static int
-level_of(const struct gh_config *cfg, const char *name)
+int
+gh_membership_level(const struct gh_config *cfg, const char *name)
 {
 	size_t	 i;
 
@@ -31,7 +31,7 @@ gh_membership_of(struct gh_db *db, const struct gh_config *cfg,
 	if ((st = gh_db_prepare(db, GH_STMT_TIER_GET, "t", user_id)) == NULL)
 		return GH_EDB;
 	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
-		level = level_of(cfg, gh_stmt_col_text(st, 0));
+		level = gh_membership_level(cfg, gh_stmt_col_text(st, 0));
 		out->expires_at = gh_stmt_col_is_null(st, 1) ? 0 :
 		    gh_stmt_col_int(st, 1);
 	}
@@ -133,7 +133,7 @@ gh_membership_set(struct gh_db *db, const struct gh_config *cfg,
     const char *user_id, const char *tier, int64_t now, int64_t expires_at)
 {
 	struct gh_stmt	*st;
-	int		 level = tier != NULL ? level_of(cfg, tier) : 0;
+	int		 level = tier != NULL ? gh_membership_level(cfg, tier) : 0;
 
 	if (level < 0)
 		return GH_EINVAL;

@@ -25,6 +25,8 @@ struct gh_membership {
 	int64_t		 expires_at;	/* 0: no end */
 };
 
+/* The level of the tier the configuration names name, or -1. */
+int		 gh_membership_level(const struct gh_config *, const char *name);
 /* The user's membership now. */
 enum gh_err	 gh_membership_of(struct gh_db *, const struct gh_config *,
 		    const char *user_id, int64_t now,

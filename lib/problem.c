@@ -50,6 +50,16 @@ static const struct {
 	{ "mfa_not_enabled", "Two-factor authentication is off" },
 	{ "mfa_not_set_up", "Two-factor authentication not set up" },
 	{ "waitlist_limit", "Too many waitlists" },
+	{ "invite_revoked", "Invite revoked" },
+	{ "invite_expired", "Invite expired" },
+	{ "invite_used_up", "Invite used up" },
+	{ "invite_wrong_type", "Wrong kind of invite" },
+	{ "invite_email_mismatch", "Invite is for another address" },
+	{ "invite_own", "Your own invite" },
+	{ "invite_already_used", "Invite already used" },
+	{ "already_member", "Already a member" },
+	{ "invite_required", "Invite required" },
+	{ "invite_limit", "Too many open invites" },
 };
 
 static const char *

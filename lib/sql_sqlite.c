@@ -2,6 +2,12 @@
  * numbered (?1) so the PostgreSQL table can use $1 in the same places. */
 #include "sql.h"
 
+/* The columns lib/invite.c reads an invite from, in its order. */
+#define INVITE_COLUMNS \
+	"SELECT id, application_id, type, creator_id, target_id, role," \
+	" email, max_uses, uses, expires_at, revoked_at, created_at" \
+	" FROM invites"
+
 const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	/* A writer takes the write lock first: no deadlock upgrading. */
 	[GH_STMT_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -360,4 +366,39 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	    " SET tier = ?2, granted_at = ?3, expires_at = ?4",
 	[GH_STMT_TIER_CLEAR] =
 	    "DELETE FROM user_tiers WHERE user_id = ?1",
+	[GH_STMT_INVITE_INSERT] =
+	    "INSERT INTO invites (id, application_id, code_hash, type,"
+	    " creator_id, target_id, role, email, email_norm, max_uses,"
+	    " expires_at, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[GH_STMT_INVITE_LIVE_COUNT] =
+	    "SELECT count(*) FROM invites WHERE creator_id = ?1"
+	    " AND revoked_at IS NULL AND expires_at > ?2"
+	    " AND (max_uses IS NULL OR uses < max_uses)",
+	[GH_STMT_INVITE_BY_HASH] = INVITE_COLUMNS
+	    " WHERE code_hash = ?1 AND (?2 IS NULL OR application_id = ?2)",
+	[GH_STMT_INVITE_BY_ID] = INVITE_COLUMNS
+	    " WHERE id = ?1 AND application_id = ?2",
+	[GH_STMT_INVITES_OF_CREATOR] = INVITE_COLUMNS
+	    " WHERE creator_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+	/* the use is counted only while the invite lives: of two users
+	 * racing for the last use, the second changes no row */
+	[GH_STMT_INVITE_TAKE] =
+	    "UPDATE invites SET uses = uses + 1 WHERE id = ?1"
+	    " AND revoked_at IS NULL AND expires_at > ?2"
+	    " AND (max_uses IS NULL OR uses < max_uses)",
+	[GH_STMT_INVITE_USE_INSERT] =
+	    "INSERT INTO invite_uses (invite_id, user_id, used_at)"
+	    " VALUES (?1, ?2, ?3)",
+	[GH_STMT_INVITE_REVOKE] =
+	    "UPDATE invites SET revoked_at = ?2 WHERE id = ?1"
+	    " AND revoked_at IS NULL",
+	[GH_STMT_INVITE_ACCOUNT_ROLE] =
+	    "SELECT role FROM memberships WHERE account_id = ?1"
+	    " AND user_id = ?2",
+	[GH_STMT_INVITE_ACCOUNT_NAME] =
+	    "SELECT name FROM accounts WHERE id = ?1 AND application_id = ?2",
+	[GH_STMT_INVITE_EMAIL_PROVEN] =
+	    "SELECT 1 FROM emails WHERE user_id = ?1 AND email_norm = ?2"
+	    " AND verified_at IS NOT NULL",
 };

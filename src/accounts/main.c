@@ -9,9 +9,21 @@
 #include "serve.h"
 
 #define AUTH_READ	(GH_ROUTE_AUTH | GH_ROUTE_READ)
+#define AUTH_JSON	(GH_ROUTE_AUTH | GH_ROUTE_JSON)
 
 static const struct gh_route routes[] = {
+	{ "POST", "/invites", invites_create, AUTH_JSON, GH_LIMIT_EMAIL },
+	{ "GET", "/invites", invites_list, AUTH_READ, GH_LIMIT_API },
+	/* Anyone holding a code may look at it. */
+	{ "GET", "/invites/{code}", invites_preview, GH_ROUTE_READ,
+	    GH_LIMIT_CREDENTIAL },
+	{ "POST", "/invites/{code}/accept", invites_accept,
+	    AUTH_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_CREDENTIAL },
+	{ "DELETE", "/invites/{code}", invites_revoke,
+	    AUTH_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_API },
 	{ "GET", "/membership/me", membership_me, AUTH_READ, GH_LIMIT_API },
+	{ "POST", "/membership/redeem-invite", membership_redeem, AUTH_JSON,
+	    GH_LIMIT_CREDENTIAL },
 };
 
 static const struct gh_app app = {

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "invite.h"
 #include "json.h"
 #include "mailflow.h"
 #include "oauth.h"
@@ -354,6 +355,41 @@ auth_sign_in_with_token(struct gh_req *req, struct gh_res *res)
 	return er;
 }
 
+/* GET ?token= of an emailed invite (docs/invites.md): the
+ * AuthenticationResult of the invited address's user, 201 when the link
+ * made that user; the invite is used. */
+enum gh_err
+auth_accept_invite(struct gh_req *req, struct gh_res *res)
+{
+	struct gh_signed_in	 in;
+	char			*tok = gh_req_query(req, "token");
+	const char		*problem = NULL;
+	int			 created = 0;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	er = tok == NULL ? GH_ENOTFOUND : gh_account_accept_invite(req, tok,
+	    strlen(tok), 0, &in, &created, &problem);
+	if (problem == NULL && (er == GH_ENOTFOUND || er == GH_EAUTH)) {
+		token_problem(res, er);
+		er = GH_OK;
+	} else if (er == GH_EFORBIDDEN && problem == NULL) {
+		gh_problem(res, 403, "account_disabled", "this account has "
+		    "been disabled");
+		er = GH_OK;
+	} else if (gh_invite_refusal(er, problem)) {
+		gh_invite_problem(res, er, problem);
+		er = GH_OK;
+	} else if (er == GH_OK)
+		er = gh_account_answer(req, res, created ? 201 : 200, &in);
+	gh_signed_in_free(&in);
+	if (tok != NULL) {
+		sodium_memzero(tok, strlen(tok));
+		free(tok);
+	}
+	return er;
+}
+
 static json_object *
 method_list(int password)
 {
@@ -600,8 +636,10 @@ auth_code_verify(struct gh_req *req, struct gh_res *res)
 		    "ask for a new one");
 		er = GH_OK;
 	} else if (er == GH_EFORBIDDEN) {
-		gh_problem(res, 403, "account_disabled", "this account has "
-		    "been disabled");
+		gh_problem(res, 403, created ? "invite_required" :
+		    "account_disabled", created ? "there is no account for "
+		    "this address, and sign-up is by invite only" :
+		    "this account has been disabled");
 		er = GH_OK;
 	} else if (er == GH_OK)
 		er = gh_account_answer(req, res, created ? 201 : 200, &in);

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "http.h"
+#include "invite.h"
 #include "json.h"
 #include "policy.h"
 #include "problem.h"
@@ -108,10 +109,11 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 	fields[PASSWORD].max = req->srv->cfg.password_max_length;
 	if (!gh_json_take(req, res, fields, NFIELDS(fields), v))
 		return GH_OK;
-	/* Invites arrive with accounts (issue 8); until then none is valid. */
-	if (v[INVITE].present)
-		return invalid_one(res, "invite_code", "invalid",
-		    "a valid invite code");
+	if (req->srv->cfg.signup_invite_only && !v[INVITE].present) {
+		gh_problem(res, 403, "invite_required", "sign-up is by invite "
+		    "only: send invite_code");
+		return GH_OK;
+	}
 	if (!application(req, res, &v[CLIENT], app_id, &client_id))
 		return GH_OK;
 	if (!auth_password_allowed(req, res, "password", &v[PASSWORD], v[EMAIL].s,
@@ -126,11 +128,20 @@ auth_sign_up(struct gh_req *req, struct gh_res *res)
 	na.password = v[PASSWORD].s;
 	na.password_len = v[PASSWORD].len;
 	na.cookie = v[COOKIE].b;
+	na.invite_code = v[INVITE].present ? v[INVITE].s : NULL;
 	er = gh_account_sign_up(req, &na, &in, &code);
-	if (er == GH_ECONFLICT) {
+	if (er == GH_ECONFLICT && (strcmp(code, "email_taken") == 0 ||
+	    strcmp(code, "username_taken") == 0)) {
 		gh_problem(res, 409, code, strcmp(code, "email_taken") == 0 ?
 		    "an account with this email exists; sign in instead" :
 		    "choose another username");
+		return GH_OK;
+	}
+	if (er == GH_ENOTFOUND)
+		return invalid_one(res, "invite_code", "invalid",
+		    "a valid invite code");
+	if (gh_invite_refusal(er, code)) {
+		gh_invite_problem(res, er, code);
 		return GH_OK;
 	}
 	if (er == GH_OK)

@@ -21,6 +21,7 @@ enum gh_err	auth_send_reset(struct gh_req *, struct gh_res *);
 enum gh_err	auth_reset_password(struct gh_req *, struct gh_res *);
 enum gh_err	auth_send_magic_link(struct gh_req *, struct gh_res *);
 enum gh_err	auth_sign_in_with_token(struct gh_req *, struct gh_res *);
+enum gh_err	auth_accept_invite(struct gh_req *, struct gh_res *);
 enum gh_err	auth_check_email(struct gh_req *, struct gh_res *);
 enum gh_err	auth_login_methods(struct gh_req *, struct gh_res *);
 enum gh_err	auth_change_email(struct gh_req *, struct gh_res *);

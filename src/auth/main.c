@@ -31,6 +31,8 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_EMAIL },
 	{ "GET", "/sign-in-with-token", auth_sign_in_with_token, 0,
 	    GH_LIMIT_CREDENTIAL },
+	{ "GET", "/accept-invite", auth_accept_invite, 0,
+	    GH_LIMIT_CREDENTIAL },
 	{ "POST", "/check-email", auth_check_email, GH_ROUTE_JSON,
 	    GH_LIMIT_CREDENTIAL },
 	{ "POST", "/login-methods", auth_login_methods,

@@ -568,6 +568,14 @@ resolve(struct gh_req *req, struct gh_res *res, const struct flow *f,
 	}
 	if (er != GH_ENOTFOUND)
 		goto out;
+	/* New people come in by invite only (docs/invites.md). */
+	if (srv->cfg.signup_invite_only) {
+		refuse(req, res, 403, "invite_required", "Sign-up is by "
+		    "invitation only. Accept your invite first, then link "
+		    "this provider from your account.");
+		er = GH_OK;
+		goto out;
+	}
 	handle_of(u, handle);
 	if (handle[0] != '\0') {
 		if ((taken = gh_store_username_taken(db, f->app_id, handle,

@@ -627,6 +627,10 @@ post_sign_up(struct gh_req *req, struct gh_res *res)
 		v.error = "An account with this email already exists. Sign in "
 		    "instead.";
 		er = render(req, res, 409, &sign_up, &v);
+	} else if (er == GH_EFORBIDDEN) {
+		v.error = "Sign-up is by invitation only. Open the link in "
+		    "your invite email.";
+		er = render(req, res, 403, &sign_up, &v);
 	} else if (er == GH_OK)
 		er = signed_in(req, res, &in, fm.back);
 out:
