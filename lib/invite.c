@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -579,4 +580,21 @@ gh_invite_refusal(enum gh_err er, const char *problem)
 {
 	return er == GH_ENOTFOUND || (problem != NULL && (er == GH_EGONE ||
 	    er == GH_EINVAL || er == GH_EFORBIDDEN || er == GH_ECONFLICT));
+}
+
+/* The link a creator hands on: invite_url with {code} filled in (or the
+ * code appended), else the preview route itself. */
+void
+gh_invite_url(const struct gh_config *cfg, const char *code, char *out,
+    size_t size)
+{
+	const char	*at;
+
+	if (cfg->invite_url[0] == '\0')
+		snprintf(out, size, "%s/v1/invites/%s", cfg->public_url, code);
+	else if ((at = strstr(cfg->invite_url, "{code}")) != NULL)
+		snprintf(out, size, "%.*s%s%s", (int)(at - cfg->invite_url),
+		    cfg->invite_url, code, at + sizeof("{code}") - 1);
+	else
+		snprintf(out, size, "%s%s", cfg->invite_url, code);
 }

@@ -120,6 +120,10 @@ enum gh_err	 gh_invite_preview(struct gh_db *, const struct gh_config *,
 enum gh_err	 gh_invite_target_name(struct gh_db *, const struct gh_invite *,
 		    char *name, size_t size) GH_WUR;
 
+/* The link a creator hands on for code: invite_url with {code} filled
+ * in (or the code appended), else public_url/v1/invites/{code}. */
+void		 gh_invite_url(const struct gh_config *, const char *code,
+		    char *out, size_t size);
 /* Whether gh_invite_accept() (or a lookup) refused rather than failed:
  * then gh_invite_problem() answers it. */
 int		 gh_invite_refusal(enum gh_err, const char *problem);

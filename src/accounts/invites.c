@@ -26,23 +26,6 @@
 #define LIST_DEFAULT	50
 #define LIST_MAX	100
 
-/* The link a creator hands on: invite_url with {code} filled in (or the
- * code appended), else the preview route itself. */
-static void
-invite_url(const struct gh_config *cfg, const char *code, char *out,
-    size_t size)
-{
-	const char	*at;
-
-	if (cfg->invite_url[0] == '\0')
-		snprintf(out, size, "%s/v1/invites/%s", cfg->public_url, code);
-	else if ((at = strstr(cfg->invite_url, "{code}")) != NULL)
-		snprintf(out, size, "%.*s%s%s", (int)(at - cfg->invite_url),
-		    cfg->invite_url, code, at + sizeof("{code}") - 1);
-	else
-		snprintf(out, size, "%s%s", cfg->invite_url, code);
-}
-
 /* What the email calls the target: "the account "Acme"", ... */
 static enum gh_err
 target_words(struct gh_db *db, const struct gh_invite *iv, char *out,
@@ -174,7 +157,7 @@ invites_create(struct gh_req *req, struct gh_res *res)
 		gh_db_rollback(db);
 		goto out;
 	}
-	invite_url(cfg, code, url, sizeof(url));
+	gh_invite_url(cfg, code, url, sizeof(url));
 	o = gh_invite_json(&iv, now);
 	gh_json_add(o, "code", json_object_new_string(code));
 	gh_json_add(o, "url", json_object_new_string(url));

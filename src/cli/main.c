@@ -22,6 +22,7 @@
 #include "config.h"
 #include "db.h"
 #include "id.h"
+#include "invite.h"
 #include "json.h"
 #include "keys.h"
 #include "membership.h"
@@ -71,6 +72,7 @@ static int	cmd_user_add(const struct leaf *, int, char *[]);
 static int	cmd_user_list(const struct leaf *, int, char *[]);
 static int	cmd_user_status(const struct leaf *, int, char *[]);
 static int	cmd_sessions_revoke(const struct leaf *, int, char *[]);
+static int	cmd_invite_create(const struct leaf *, int, char *[]);
 static int	cmd_keys_rotate(const struct leaf *, int, char *[]);
 static int	cmd_outbox_flush(const struct leaf *, int, char *[]);
 static int	cmd_secret_seal(const struct leaf *, int, char *[]);
@@ -162,6 +164,27 @@ static const struct leaf leaves[] = {
 	    "action log row.\n"
 	    "\n"
 	    "  -h, --help  show this help\n" },
+	{ "invite", "create", cmd_invite_create,
+	    "gatehouse invite create --from USER --type TYPE [--target ID]\n"
+	    "                        [--role ROLE] [--max-uses N] "
+	    "[--expires-in SECONDS]",
+	    "make an invite and print its code",
+	    "Makes an invite from the user named by USER (an id, a username or\n"
+	    "an email), under the rules of POST /v1/invites (docs/invites.md):\n"
+	    "an account invite needs an owner of the account, a membership\n"
+	    "invite the invite:create capability. Prints the invite as JSON,\n"
+	    "with its code and url: the only time the code is shown. Writes\n"
+	    "an invite_created action log row.\n"
+	    "\n"
+	    "  -f, --from USER        the inviting user (required)\n"
+	    "  -t, --type TYPE        account, group, friend or membership\n"
+	    "                         (required)\n"
+	    "      --target ID        the account id, group id or tier name\n"
+	    "      --role ROLE        owner, member (default) or viewer, for\n"
+	    "                         account invites\n"
+	    "      --max-uses N       1 to 10000 (default 1); 0: no limit\n"
+	    "      --expires-in SECS  60 to 7776000 (default invite_ttl)\n"
+	    "  -h, --help             show this help\n" },
 	{ "sessions", "revoke", cmd_sessions_revoke,
 	    "gatehouse sessions revoke --user USER",
 	    "revoke every live session of a user",
@@ -203,7 +226,7 @@ static const struct leaf leaves[] = {
 	    "  -h, --help  show this help\n" },
 };
 
-static const char *const groups[] = { "user", "sessions", "keys", "outbox",
+static const char *const groups[] = { "user", "invite", "sessions", "keys", "outbox",
 	"secret" };
 
 /* "gatehouse user add": getopt's messages and ours start with it. */
@@ -1103,6 +1126,122 @@ cmd_sessions_revoke(const struct leaf *l, int argc, char *argv[])
 	    revoked == 1 ? "" : "s");
 	rc = 0;
 out:
+	if (db != NULL)
+		gh_db_rollback(db);
+	gh_db_close(db);
+	return rc;
+}
+
+/* --- invite create -------------------------------------------------------- */
+
+/* A number option from min to max: 0, or -1 with the reason said. */
+static int
+number_arg(const char *name, const char *arg, long long min, long long max,
+    int64_t *out)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	n = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || n < min || n > max) {
+		say("--%s: a number from %lld to %lld", name, min, max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+cmd_invite_create(const struct leaf *l, int argc, char *argv[])
+{
+	enum { OPT_TARGET = 256, OPT_ROLE, OPT_USES, OPT_EXPIRES };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "type", required_argument, NULL, 't' },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "max-uses", required_argument, NULL, OPT_USES },
+		{ "expires-in", required_argument, NULL, OPT_EXPIRES },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gh_config	 cfg;
+	struct gh_db		*db = NULL;
+	struct gh_invite_new	 in;
+	struct gh_invite	 iv;
+	char			 app_id[GH_ID_LEN + 1], user_id[GH_ID_LEN + 1];
+	char			 code[GH_OPAQUE_LEN + 1], url[1024];
+	const char		*from = NULL, *problem = NULL;
+	int64_t			 now = gh_clock_now();
+	json_object		*o;
+	int			 ch, rc = 1;
+	enum gh_err		 er;
+
+	memset(&in, 0, sizeof(in));
+	in.max_uses = 1;
+	in.expires_in = -1;
+	while ((ch = getopt_long(argc, argv, "hf:t:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			in.type = optarg;
+			break;
+		case OPT_TARGET:
+			in.target_id = optarg;
+			break;
+		case OPT_ROLE:
+			in.role = optarg;
+			break;
+		case OPT_USES:
+			if (number_arg("max-uses", optarg, 0,
+			    GH_INVITE_USES_MAX, &in.max_uses) != 0)
+				return 2;
+			break;
+		case OPT_EXPIRES:
+			if (number_arg("expires-in", optarg, 60,
+			    GH_INVITE_TTL_MAX, &in.expires_in) != 0)
+				return 2;
+			break;
+		default:
+			return usage_leaf(l, ch == 'h');
+		}
+	}
+	if (optind != argc || from == NULL || in.type == NULL)
+		return usage_leaf(l, 0);
+	if (open_app(&cfg, &db, app_id) != 0)
+		goto out;
+	if (in.expires_in < 0)
+		in.expires_in = cfg.invite_ttl;
+	if (gh_db_begin(db, GH_DB_DURABLE) != GH_OK ||
+	    find_user(db, app_id, from, user_id) != 0)
+		goto out;
+	in.application_id = app_id;
+	in.creator_id = user_id;
+	er = gh_invite_create(db, &cfg, &in, now, code, &iv, &problem);
+	if (er != GH_OK && problem != NULL) {
+		say("cannot make the invite: %s", er == GH_ENOTFOUND ?
+		    "not a member of that account" : problem);
+		goto out;
+	}
+	if (er != GH_OK || (er = gh_audit_db(db, "invite_created", app_id,
+	    user_id, NULL, NULL, NULL)) != GH_OK ||
+	    (er = gh_db_commit(db)) != GH_OK) {
+		say("cannot make the invite (%s)", gh_err_name(er));
+		goto out;
+	}
+	gh_invite_url(&cfg, code, url, sizeof(url));
+	o = gh_invite_json(&iv, now);
+	gh_json_add(o, "code", json_object_new_string(code));
+	gh_json_add(o, "url", json_object_new_string(url));
+	printf("%s\n", json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	rc = 0;
+out:
+	sodium_memzero(code, sizeof(code));
 	if (db != NULL)
 		gh_db_rollback(db);
 	gh_db_close(db);

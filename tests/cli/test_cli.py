@@ -493,3 +493,54 @@ def test_user_tier_sets_and_resets(gh):
     r = gh.ok("user", "tier", "tier@example.com", "free")
     assert '"status":"none"' in r.stdout
     assert gh.run("user", "tier", "tier@example.com").returncode == 2
+
+
+# --- invite create -----------------------------------------------------------
+
+def test_invite_create_prints_the_code_once(gh):
+    import base64
+    import hashlib
+    import json
+    gh.ok("init")
+    uid = gh.add_ok("inviter@example.com")
+    acct = gh.sql("SELECT account_id FROM memberships WHERE user_id = ?",
+                  (uid,))[0][0]
+    r = gh.ok("invite", "create", "--from", "inviter@example.com", "--type",
+              "account", "--target", acct, "--role", "viewer",
+              "--max-uses", "3", "--expires-in", "3600")
+    inv = json.loads(r.stdout)
+    assert inv["type"] == "account" and inv["role"] == "viewer"
+    assert inv["max_uses"] == 3 and inv["target_id"] == acct
+    assert inv["url"].endswith("/v1/invites/" + inv["code"])
+    # Only the code's SHA-256 is kept.
+    raw = base64.urlsafe_b64decode(inv["code"] + "=")
+    rows = gh.sql("SELECT code_hash, creator_id FROM invites WHERE id = ?",
+                  (inv["id"],))
+    assert rows == [(hashlib.sha256(raw).digest(), uid)]
+    assert gh.sql("SELECT count(*) FROM action_logs WHERE action = "
+                  "'invite_created' AND user_id = ?", (uid,)) == [(1,)]
+    r = gh.ok("invite", "create", "-f", uid, "-t", "friend",
+              "--max-uses", "0")
+    assert json.loads(r.stdout)["max_uses"] is None
+
+
+def test_invite_create_refusals(gh):
+    gh.ok("init")
+    gh.add_ok("a@example.com")
+    other = gh.add_ok("b@example.com")
+    acct = gh.sql("SELECT account_id FROM memberships WHERE user_id = ?",
+                  (other,))[0][0]
+    r = gh.run("invite", "create", "-f", "a@example.com", "-t", "account",
+               "--target", acct)
+    assert r.returncode == 1 and "not a member" in r.stderr
+    r = gh.run("invite", "create", "-f", "a@example.com", "-t", "membership")
+    assert r.returncode == 1 and "forbidden" in r.stderr
+    r = gh.run("invite", "create", "-f", "a@example.com", "-t", "club")
+    assert r.returncode == 1 and "invalid_type" in r.stderr
+    assert gh.run("invite", "create", "-t", "friend").returncode == 2
+    r = gh.run("invite", "create", "-f", "a@example.com", "-t", "friend",
+               "--max-uses", "10001")
+    assert r.returncode == 2 and "--max-uses" in r.stderr
+    r = gh.run("invite", "create", "-f", "nobody@example.com", "-t", "friend")
+    assert r.returncode == 1
+    assert gh.sql("SELECT count(*) FROM invites") == [(0,)]

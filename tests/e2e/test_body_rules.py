@@ -45,6 +45,10 @@ ROUTES = {
     "mfa-disable": ("POST", "/totp/disable", True, "mfa"),
     "mfa-regenerate": ("POST", "/totp/backup-codes/regenerate", True, "mfa"),
     "mfa-verify": ("POST", "/totp/verify", False, "mfa"),
+    "invites-create": ("POST", "", True, "invites"),
+    "invites-accept": ("POST", "/" + "A" * 43 + "/accept", True, "invites"),
+    "invites-revoke": ("DELETE", "/" + "A" * 43, True, "invites"),
+    "membership-redeem": ("POST", "/redeem-invite", True, "membership"),
 }
 
 TOKEN = "A" * 43
@@ -56,7 +60,7 @@ TOKEN = "A" * 43
 # the mount, not the route. conftest.py deselects the rest.
 EVERY_MODE = {"sign-up", "patch-me", "sign-out", "oauth-complete-signup",
               "oauth-link", "mfa-enable", "mfa-verify", "sessions-revoke",
-              "waitlists-delete"}
+              "waitlists-delete", "invites-create", "membership-redeem"}
 
 # A body each route would accept apart from what the test breaks.
 def valid_body(route):
@@ -93,6 +97,10 @@ def valid_body(route):
         "mfa-disable": {"code": "123456"},
         "mfa-regenerate": {"code": "123456"},
         "mfa-verify": {"mfa_token": TOKEN, "code": "123456"},
+        "invites-create": {"type": "friend"},
+        "invites-accept": {},
+        "invites-revoke": {},
+        "membership-redeem": {"code": TOKEN},
     }[route]
 
 
