@@ -115,6 +115,10 @@ enum gh_stmt_id {
 	GH_STMT_TIER_GET,
 	GH_STMT_TIER_PUT,
 	GH_STMT_TIER_CLEAR,
+	/* The dashboard (docs/dashboard.md). */
+	GH_STMT_SESSIONS_LIVE_COUNT,
+	GH_STMT_INVITES_PENDING,
+	GH_STMT_ACTION_LOGS_RECENT,
 	GH_STMT__MAX
 };
 
