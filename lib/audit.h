@@ -3,6 +3,8 @@
 #ifndef GH_AUDIT_H
 #define GH_AUDIT_H
 
+#include <json-c/json.h>
+
 #include "err.h"
 
 struct gh_db;
@@ -20,5 +22,14 @@ enum gh_err	 gh_audit_db(struct gh_db *, const char *action,
 		    const char *application_id, const char *user_id,
 		    const char *session_id, const char *ip,
 		    const char *user_agent) GH_WUR;
+
+/* The most a user's recent events hold. */
+#define GH_AUDIT_RECENT_MAX	10
+
+/* The newest rows of user_id's own, newest first, at most
+ * GH_AUDIT_RECENT_MAX: an owned array of {id, action, ip, user_agent,
+ * created_at}. */
+enum gh_err	 gh_audit_recent(struct gh_db *, const char *user_id,
+		    json_object **out) GH_WUR;
 
 #endif

@@ -44,6 +44,24 @@ gh_mfa_backup_left(struct gh_db *db, const char *user_id)
 	return one_row_int(db, GH_STMT_BACKUP_LEFT, user_id, &n) < 0 ? -1 : n;
 }
 
+enum gh_err
+gh_mfa_status(struct gh_db *db, const char *user_id, json_object **out)
+{
+	int		 on;
+	int64_t		 left;
+
+	*out = NULL;
+	if ((on = gh_mfa_enabled(db, user_id)) < 0 ||
+	    (left = gh_mfa_backup_left(db, user_id)) < 0)
+		return GH_EDB;
+	*out = json_object_new_object();
+	gh_json_add(*out, "enabled", json_object_new_boolean(on));
+	/* Backup codes stand in for a second factor only while it is on. */
+	gh_json_add(*out, "backup_codes_remaining",
+	    json_object_new_int64(on ? left : 0));
+	return GH_OK;
+}
+
 /* The user's secret (decoded) and state; 0 when there is none. */
 struct secret {
 	unsigned char	 key[GH_TOTP_SECRET_BYTES];

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "err.h"
 #include "id.h"
 #include "token.h"
@@ -28,6 +30,9 @@ typedef char gh_backup_code[GH_MFA_BACKUP_LEN + 1];
 int		 gh_mfa_enabled(struct gh_db *, const char *user_id);
 /* Backup codes not used yet; -1 on error. */
 int64_t		 gh_mfa_backup_left(struct gh_db *, const char *user_id);
+/* {enabled, backup_codes_remaining} of the user, owned, through out. */
+enum gh_err	 gh_mfa_status(struct gh_db *, const char *user_id,
+		    json_object **out) GH_WUR;
 /* Inside a transaction: a new pending secret (base32 in secret), replacing
  * a pending one. GH_ECONFLICT when 2FA is on already. */
 enum gh_err	 gh_mfa_setup(struct gh_server *, const char *user_id,

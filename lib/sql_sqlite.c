@@ -7,6 +7,13 @@
 	"SELECT id, application_id, type, creator_id, target_id, role," \
 	" email, max_uses, uses, expires_at, revoked_at, created_at" \
 	" FROM invites"
+/* A live session s of user ?1: not revoked, and a refresh token younger
+ * than refresh_ttl (?2 = now - refresh_ttl). The session list and the
+ * dashboard's count share it, so the two never disagree. */
+#define LIVE_SESSION_OF_USER \
+	" s.user_id = ?1 AND s.revoked_at IS NULL" \
+	" AND (SELECT max(r.created_at) FROM refresh_tokens r" \
+	"  WHERE r.session_id = s.id) > ?2"
 
 const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	/* A writer takes the write lock first: no deadlock upgrading. */
@@ -327,17 +334,14 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_SESSION_OFFLINE] =
 	    "UPDATE sessions SET offline_at = ?2, last_active_at = ?2"
 	    " WHERE id = ?1 AND revoked_at IS NULL",
-	/* live: not revoked, and a refresh token younger than refresh_ttl
-	 * (?2 = now - refresh_ttl); newest first, at most ?3 */
+	/* newest first, at most ?3 */
 	[GH_STMT_SESSIONS_OF_USER] =
 	    "SELECT s.id, a.client_id, s.device_type, s.os, s.os_version,"
 	    " s.app_name, s.app_version, s.ip, s.user_agent, s.country,"
 	    " s.region, s.created_at, coalesce(s.last_active_at, s.created_at),"
 	    " s.offline_at"
 	    " FROM sessions s JOIN applications a ON a.id = s.application_id"
-	    " WHERE s.user_id = ?1 AND s.revoked_at IS NULL"
-	    " AND (SELECT max(r.created_at) FROM refresh_tokens r"
-	    "  WHERE r.session_id = s.id) > ?2"
+	    " WHERE" LIVE_SESSION_OF_USER
 	    " ORDER BY s.created_at DESC, s.id DESC LIMIT ?3",
 	/* one of the user's own live sessions, or no row changes */
 	[GH_STMT_SESSION_REVOKE_OWNED] =
@@ -401,4 +405,32 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_INVITE_EMAIL_PROVEN] =
 	    "SELECT 1 FROM emails WHERE user_id = ?1 AND email_norm = ?2"
 	    " AND verified_at IS NOT NULL",
+	[GH_STMT_SESSIONS_LIVE_COUNT] =
+	    "SELECT count(*) FROM sessions s WHERE" LIVE_SESSION_OF_USER,
+	/* Invites addressed to a verified address of user ?1 that the user
+	 * could still take at ?2 (live, not used up, not used by them),
+	 * newest first, at most ?3. An address is in its user's application,
+	 * so e.application_id is the user's. Then the creator, in the
+	 * columns of GH_STMT_USER_BY_ID (the public ones; NULL for the
+	 * rest). Walks the user's emails, then invites_email. */
+	[GH_STMT_INVITES_PENDING] =
+	    "SELECT i.id, i.type, i.target_id, i.role, i.expires_at,"
+	    " i.created_at, c.id, c.application_id, c.status, c.username,"
+	    " c.display_name, c.avatar_url, c.banner_url, c.is_bot, NULL, NULL,"
+	    " NULL, NULL, NULL, c.created_at"
+	    " FROM emails e JOIN invites i"
+	    " ON i.application_id = e.application_id"
+	    " AND i.email_norm = e.email_norm"
+	    " JOIN users c ON c.id = i.creator_id"
+	    " WHERE e.user_id = ?1 AND e.verified_at IS NOT NULL"
+	    " AND i.revoked_at IS NULL AND i.expires_at > ?2"
+	    " AND (i.max_uses IS NULL OR i.uses < i.max_uses)"
+	    " AND NOT EXISTS (SELECT 1 FROM invite_uses u"
+	    "  WHERE u.invite_id = i.id AND u.user_id = ?1)"
+	    " ORDER BY i.id DESC LIMIT ?3",
+	/* the user's newest first (ids are UUIDv7), at most ?2; walks
+	 * action_logs_user backwards, no sort */
+	[GH_STMT_ACTION_LOGS_RECENT] =
+	    "SELECT id, action, ip, user_agent, created_at FROM action_logs"
+	    " WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
 };

@@ -48,6 +48,23 @@ gh_store_session_list(struct gh_db *db, const char *user_id,
 }
 
 enum gh_err
+gh_store_session_count(struct gh_db *db, const char *user_id,
+    int64_t live_after, int64_t *n)
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+
+	*n = 0;
+	if ((st = gh_db_prepare(db, GH_STMT_SESSIONS_LIVE_COUNT, "ti", user_id,
+	    live_after)) == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
+		*n = gh_stmt_col_int(st, 0);
+	gh_stmt_reset(st);
+	return rc == GH_STEP_ROW ? GH_OK : GH_EDB;
+}
+
+enum gh_err
 gh_store_session_revoke_own(struct gh_db *db, const char *user_id,
     const char *id, int64_t now, const char *reason)
 {

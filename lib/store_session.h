@@ -21,6 +21,10 @@ struct gh_db;
 enum gh_err	 gh_store_session_list(struct gh_db *, const char *user_id,
 		    const char *current_id, int64_t live_after,
 		    json_object **out) GH_WUR;
+/* How many live sessions (as gh_store_session_list() decides) user_id
+ * has, without the cap of a list. */
+enum gh_err	 gh_store_session_count(struct gh_db *, const char *user_id,
+		    int64_t live_after, int64_t *n) GH_WUR;
 /* Inside the caller's transaction: ends session id if it is a live
  * session of user_id; GH_ENOTFOUND when it is not (nothing changes). */
 enum gh_err	 gh_store_session_revoke_own(struct gh_db *,

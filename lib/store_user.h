@@ -54,6 +54,11 @@ enum gh_err	 gh_store_user_profile(struct gh_db *, const char *user_id,
 		    const char *active_membership, json_object **) GH_WUR;
 enum gh_err	 gh_store_user_public(struct gh_db *, const char *user_id,
 		    json_object **) GH_WUR;
+/* The PublicProfile of a result row that holds the columns of
+ * GH_STMT_USER_BY_ID from column base on (statements that join a user
+ * in); owned, or NULL when that user is not active (shown as null). */
+struct gh_stmt;
+json_object	*gh_store_user_public_row(struct gh_stmt *, int base);
 /* The fields PATCH /me may change, in the order of the UPDATE. */
 enum gh_profile_field {
 	GH_P_DISPLAY_NAME,

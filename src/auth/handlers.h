@@ -30,6 +30,9 @@ enum gh_err	auth_confirm_change_post(struct gh_req *, struct gh_res *);
 enum gh_err	auth_code_start(struct gh_req *, struct gh_res *);
 enum gh_err	auth_code_verify(struct gh_req *, struct gh_res *);
 
+/* dashboard.c */
+enum gh_err	auth_dashboard(struct gh_req *, struct gh_res *);
+
 /* The password policy for a new password in field: 1 to go on, 0 when res
  * holds the refusal (400 naming field, or 503). handlers.c */
 struct gh_json_value;

@@ -13,6 +13,8 @@ static const struct gh_route routes[] = {
 	    GH_LIMIT_API },
 	{ "GET", "/me", auth_me_get, GH_ROUTE_AUTH | GH_ROUTE_READ,
 	    GH_LIMIT_API },
+	{ "GET", "/dashboard", auth_dashboard, GH_ROUTE_AUTH | GH_ROUTE_READ,
+	    GH_LIMIT_API },
 	{ "GET", "/csrf-token", auth_csrf_token,
 	    GH_ROUTE_AUTH | GH_ROUTE_READ, GH_LIMIT_API },
 	{ "PATCH", "/me", auth_me_patch, GH_ROUTE_AUTH | GH_ROUTE_JSON,

@@ -196,16 +196,11 @@ static enum gh_err
 mfa_status(struct gh_req *req, struct gh_res *res)
 {
 	json_object	*o;
-	int		 on;
-	int64_t		 left;
+	enum gh_err	 er;
 
-	if ((on = gh_mfa_enabled(req->srv->db, req->auth.user_id)) < 0 ||
-	    (left = gh_mfa_backup_left(req->srv->db, req->auth.user_id)) < 0)
-		return GH_EDB;
-	o = json_object_new_object();
-	gh_json_add(o, "enabled", json_object_new_boolean(on));
-	gh_json_add(o, "backup_codes_remaining", json_object_new_int64(
-	    on ? left : 0));
+	if ((er = gh_mfa_status(req->srv->db, req->auth.user_id, &o)) !=
+	    GH_OK)
+		return er;
 	gh_res_json(res, 200, o);
 	return GH_OK;
 }

@@ -255,7 +255,7 @@ WRONG_METHODS = [
     ("/send-magic-link", "GET", "POST"), ("/sign-in-with-token", "POST", "GET"),
     ("/change-email", "GET", "POST"), ("/email-code/verify", "GET", "POST"),
     ("/check-email", "GET", "POST"), ("/change-password", "GET", "POST"),
-    ("/disconnect", "GET", "POST"),
+    ("/disconnect", "GET", "POST"), ("/dashboard", "POST", "GET"),
 ]
 
 

@@ -212,6 +212,19 @@ test_ping(void **state)
 	gh_stmt_reset(st);
 }
 
+/* Every statement's SQL fits the migrated schema: a misspelt column is
+ * found here, not by the first request that runs it. */
+static void
+test_every_statement_prepares(void **state)
+{
+	struct fx	*f = *state;
+	int		 i;
+
+	for (i = 0; i < GH_STMT__MAX; i++)
+		if (gh_db_stmt(f->db, (enum gh_stmt_id)i) == NULL)
+			fail_msg("statement %d does not prepare", i);
+}
+
 /* ---- binding ------------------------------------------------------- */
 
 static void
@@ -763,6 +776,7 @@ main(void)
 		M(test_default_application_exists),
 		M(test_unknown_application),
 		M(test_ping),
+		M(test_every_statement_prepares),
 		M(test_prepare_too_few_args),
 		M(test_prepare_too_many_args),
 		M(test_prepare_blob_takes_two),
