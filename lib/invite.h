@@ -120,6 +120,17 @@ enum gh_err	 gh_invite_preview(struct gh_db *, const struct gh_config *,
 enum gh_err	 gh_invite_target_name(struct gh_db *, const struct gh_invite *,
 		    char *name, size_t size) GH_WUR;
 
+/* The most pending invites one answer holds, newest first. */
+#define GH_INVITE_PENDING_MAX	50
+/*
+ * The invites user_id could still accept at now, as the invited see
+ * them: addressed to one of their verified email addresses, not revoked,
+ * not expired, not used up, not used by them already. An owned array of
+ * {id, type, creator (PublicProfile, null when that user is disabled),
+ * target_id, role, expires_at, created_at}; never the code.
+ */
+enum gh_err	 gh_invite_pending(struct gh_db *, const char *user_id,
+		    int64_t now, json_object **out) GH_WUR;
 /* The link a creator hands on for code: invite_url with {code} filled
  * in (or the code appended), else public_url/v1/invites/{code}. */
 void		 gh_invite_url(const struct gh_config *, const char *code,

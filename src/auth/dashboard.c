@@ -10,12 +10,12 @@
 #include "clock.h"
 #include "handlers.h"
 #include "http.h"
+#include "invite.h"
 #include "json.h"
 #include "membership.h"
 #include "mfa.h"
 #include "serve.h"
 #include "store_identity.h"
-#include "store_invite.h"
 #include "store_session.h"
 #include "store_user.h"
 
@@ -86,7 +86,7 @@ auth_dashboard(struct gh_req *req, struct gh_res *res)
 	if ((er = gh_membership_of(srv->db, &srv->cfg, uid, now, &m)) != GH_OK)
 		goto out;
 	gh_json_add(o, "membership", gh_membership_json(&srv->cfg, &m));
-	if ((er = gh_store_invite_pending(srv->db, uid, now, &part)) != GH_OK)
+	if ((er = gh_invite_pending(srv->db, uid, now, &part)) != GH_OK)
 		goto out;
 	gh_json_add(o, "pending_invites", part);
 	if ((er = gh_audit_recent(srv->db, uid, &part)) != GH_OK)

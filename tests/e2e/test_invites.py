@@ -535,3 +535,25 @@ def test_accept_bad_requests(srv, sapi):
         r = requests.get(srv.base_url + "/v1/auth/accept-invite",
                          timeout=TIMEOUT)
         assert_problem(r, 400, "invalid_token")
+
+
+def test_the_dashboard_lists_invites_to_a_proven_address(srv, sapi, smtp):
+    owner, guest = sign_up(sapi), sign_up(sapi)
+    first = created(sapi, owner, type="account", target_id=owner["account"],
+                    email=guest["email"])
+    second = created(sapi, owner, type="friend", email=guest["email"])
+
+    def pending():
+        r = requests.get(srv.base_url + "/v1/auth/dashboard",
+                         headers=bearer(guest), timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["pending_invites"]]
+    # Not shown until the address is proven: anyone can type an address.
+    assert pending() == []
+    msg = smtp.inbox.wait_for(guest["email"], "the account")
+    r = requests.get(link_in(msg), timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    guest["access"] = r.json()["tokens"]["access_token"]
+    # The link proved it and used the first: the second is pending.
+    assert pending() == [second["id"]]
+    assert first["id"] not in pending()
