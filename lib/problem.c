@@ -50,6 +50,8 @@ static const struct {
 	{ "mfa_not_enabled", "Two-factor authentication is off" },
 	{ "mfa_not_set_up", "Two-factor authentication not set up" },
 	{ "waitlist_limit", "Too many waitlists" },
+	{ "last_owner", "Last owner of the account" },
+	{ "account_limit", "Too many accounts" },
 };
 
 static const char *

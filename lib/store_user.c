@@ -281,25 +281,31 @@ user_row(struct gh_db *db, const char *user_id, struct gh_stmt **out)
 	return GH_OK;
 }
 
+json_object *
+gh_store_user_public_row(struct gh_stmt *st, int base)
+{
+	const char	*status = gh_stmt_col_text(st, base + U_STATUS);
+	json_object	*o;
+
+	if (status == NULL || strcmp(status, "active") != 0)
+		return NULL;
+	o = json_object_new_object();
+	add_public(o, st, base);
+	return o;
+}
+
 enum gh_err
 gh_store_user_public(struct gh_db *db, const char *user_id, json_object **out)
 {
 	struct gh_stmt	*st;
-	const char	*status;
 	enum gh_err	 er;
 
 	*out = NULL;
 	if ((er = user_row(db, user_id, &st)) != GH_OK)
 		return er;
-	status = gh_stmt_col_text(st, U_STATUS);
-	if (status == NULL || strcmp(status, "active") != 0) {
-		gh_stmt_reset(st);
-		return GH_ENOTFOUND;
-	}
-	*out = json_object_new_object();
-	add_public(*out, st, 0);
+	*out = gh_store_user_public_row(st, 0);
 	gh_stmt_reset(st);
-	return GH_OK;
+	return *out != NULL ? GH_OK : GH_ENOTFOUND;
 }
 
 static void

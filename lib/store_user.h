@@ -54,6 +54,11 @@ enum gh_err	 gh_store_user_profile(struct gh_db *, const char *user_id,
 		    const char *active_membership, json_object **) GH_WUR;
 enum gh_err	 gh_store_user_public(struct gh_db *, const char *user_id,
 		    json_object **) GH_WUR;
+/* The PublicProfile of a result row that holds GH_STMT_USER_BY_ID's
+ * columns from column base (a join of another statement); NULL when the
+ * user is not active, who has no public profile. Owned. */
+struct gh_stmt;
+json_object	*gh_store_user_public_row(struct gh_stmt *, int base);
 /* The fields PATCH /me may change, in the order of the UPDATE. */
 enum gh_profile_field {
 	GH_P_DISPLAY_NAME,
