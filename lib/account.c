@@ -114,7 +114,7 @@ gh_account_answer(struct gh_req *req, struct gh_res *res, int status,
 	    in->membership_id, &profile)) != GH_OK)
 		return er;
 	o = json_object_new_object();
-	if (in->tokens.cookie[0] != '\0') {
+	if (in->tokens.cookie[0] != '\0' || in->cookie_kept) {
 		gh_csrf_token(req->srv->secret, in->session_id, csrf);
 		gh_json_add(o, "csrf_token", json_object_new_string(csrf));
 	} else

@@ -22,6 +22,9 @@ struct gh_signed_in {
 	char		 session_id[GH_ID_LEN + 1];
 	struct gh_tokens tokens;
 	char		 device[GH_OPAQUE_LEN + 1];	/* a new device cookie, or "" */
+	/* Cookie mode with the browser's cookie still naming the session
+	 * (an account switch): answer {csrf_token, profile}, set nothing. */
+	int		 cookie_kept;
 	/* Set instead of a session when the user's second factor must finish
 	 * the sign-in (docs/mfa.md). */
 	char		 mfa_token[GH_OPAQUE_LEN + 1];

@@ -60,6 +60,8 @@ static const struct {
 	{ "already_member", "Already a member" },
 	{ "invite_required", "Invite required" },
 	{ "invite_limit", "Too many open invites" },
+	{ "last_owner", "Last owner of the account" },
+	{ "account_limit", "Too many accounts" },
 };
 
 static const char *

@@ -14,23 +14,37 @@
 #include "str.h"
 #include "useragent.h"
 
+/* What an access token says of its session; membership_id and
+ * account_id may be NULL or "" (none). */
+struct grant {
+	const char	*user_id;
+	const char	*client_id;
+	const char	*session_id;
+	const char	*amr;
+	const char	*membership_id;
+	const char	*account_id;
+};
+
 static enum gh_err
-sign_access(struct gh_req *req, const char *user_id, const char *client_id,
-    const char *session_id, const char *amr, int64_t now,
+sign_access(struct gh_req *req, const struct grant *g, int64_t now,
     struct gh_tokens *out)
 {
 	struct gh_server	*srv = req->srv;
 	const struct gh_key	*key;
 	struct gh_claims	 c;
+	const char		*amr = g->amr;
 	size_t			 n;
 
 	if ((key = gh_server_signing_key(srv)) == NULL)
 		return GH_ECRYPTO;
 	memset(&c, 0, sizeof(c));
 	gh_strlcpy(c.iss, srv->cfg.issuer, sizeof(c.iss));
-	gh_strlcpy(c.aud, client_id, sizeof(c.aud));
-	gh_strlcpy(c.sub, user_id, sizeof(c.sub));
-	gh_strlcpy(c.sid, session_id, sizeof(c.sid));
+	gh_strlcpy(c.aud, g->client_id, sizeof(c.aud));
+	gh_strlcpy(c.sub, g->user_id, sizeof(c.sub));
+	gh_strlcpy(c.sid, g->session_id, sizeof(c.sid));
+	gh_strlcpy(c.active_membership, g->membership_id,
+	    sizeof(c.active_membership));
+	gh_strlcpy(c.account_id, g->account_id, sizeof(c.account_id));
 	/* The session keeps its methods space-separated ("pwd otp mfa"). */
 	while (*amr != '\0' && c.namr < sizeof(c.amr) / sizeof(c.amr[0])) {
 		n = strcspn(amr, " ");
@@ -78,6 +92,27 @@ new_cookie(struct gh_req *req, const char *session_id, struct gh_tokens *out)
 	return st != NULL ? gh_stmt_exec(st) : GH_EDB;
 }
 
+/* The account of user_id's membership_id into account_id ("" when
+ * there is none), for the access token's claims. */
+static enum gh_err
+account_of(struct gh_db *db, const char *user_id, const char *membership_id,
+    char account_id[GH_ID_LEN + 1])
+{
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+
+	account_id[0] = '\0';
+	if (membership_id == NULL || *membership_id == '\0')
+		return GH_OK;
+	if ((st = gh_db_prepare(db, GH_STMT_MEMBERSHIP_ACCOUNT, "tt",
+	    membership_id, user_id)) == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
+		gh_strlcpy(account_id, gh_stmt_col_text(st, 0), GH_ID_LEN + 1);
+	gh_stmt_reset(st);
+	return rc == GH_STEP_ERROR ? GH_EDB : GH_OK;
+}
+
 /* "" as NULL: a field nobody told is unknown, not empty. */
 static const char *
 told(const char *s)
@@ -95,6 +130,7 @@ gh_session_start(struct gh_req *req, const struct gh_subject *subj,
 	struct gh_geo		 geo;
 	struct gh_stmt		*st;
 	char			 ip[GH_IP_KEY_LEN], agent[GH_UA_MAX + 1];
+	char			 account_id[GH_ID_LEN + 1];
 	int64_t			 now = gh_clock_now();
 	enum gh_err		 er;
 
@@ -123,10 +159,13 @@ gh_session_start(struct gh_req *req, const struct gh_subject *subj,
 		return GH_EDB;
 	if ((er = gh_stmt_exec(st)) != GH_OK ||
 	    (er = new_refresh(req, session_id, NULL, now, out)) != GH_OK ||
-	    (cookie && (er = new_cookie(req, session_id, out)) != GH_OK))
+	    (cookie && (er = new_cookie(req, session_id, out)) != GH_OK) ||
+	    (er = account_of(req->srv->db, subj->user_id, subj->membership_id,
+	    account_id)) != GH_OK)
 		return er;
-	return sign_access(req, subj->user_id, subj->client_id, session_id,
-	    amr, now, out);
+	return sign_access(req, &(const struct grant){ subj->user_id,
+	    subj->client_id, session_id, amr, subj->membership_id, account_id },
+	    now, out);
 }
 
 enum gh_err
@@ -163,6 +202,8 @@ struct found {
 	char		 client_id[128];
 	char		 application_id[GH_ID_LEN + 1];
 	char		 amr[64];
+	char		 membership_id[GH_ID_LEN + 1];	/* "": none */
+	char		 account_id[GH_ID_LEN + 1];
 	int64_t		 expires_at;
 	int64_t		 used_at_ms;	/* -1: never used */
 	int		 revoked;
@@ -198,6 +239,10 @@ find(struct gh_req *req, const unsigned char hash[GH_TOKEN_HASH_BYTES],
 	gh_strlcpy(f->application_id, gh_stmt_col_text(st, 7),
 	    sizeof(f->application_id));
 	gh_strlcpy(f->amr, gh_stmt_col_text(st, 8), sizeof(f->amr));
+	gh_strlcpy(f->membership_id, gh_stmt_col_text(st, 9),
+	    sizeof(f->membership_id));
+	gh_strlcpy(f->account_id, gh_stmt_col_text(st, 10),
+	    sizeof(f->account_id));
 	gh_stmt_reset(st);
 	return GH_OK;
 }
@@ -275,14 +320,64 @@ gh_session_refresh(struct gh_req *req, const char *token, size_t len,
 	    (er = gh_server_touch(req->srv, f.session_id, now)) != GH_OK ||
 	    (er = gh_db_commit(db)) != GH_OK)
 		goto fail;
-	return sign_access(req, f.user_id, f.client_id, f.session_id, f.amr,
-	    now, out);
+	return sign_access(req, &(const struct grant){ f.user_id, f.client_id,
+	    f.session_id, f.amr, f.membership_id, f.account_id }, now, out);
 fail:
 	if (er == GH_OK)
 		er = GH_EDB;
 	gh_db_rollback(db);
 	sodium_memzero(out->refresh_token, sizeof(out->refresh_token));
 	return er;
+}
+
+enum gh_err
+gh_session_switch(struct gh_req *req, const char *membership_id,
+    struct gh_tokens *out)
+{
+	struct gh_db	*db = req->srv->db;
+	const char	*sid = req->auth.session_id;
+	char		 user_id[GH_ID_LEN + 1], amr[64], client_id[128];
+	char		 account_id[GH_ID_LEN + 1];
+	struct gh_stmt	*st;
+	enum gh_step	 rc;
+	int64_t		 now = gh_clock_now();
+	enum gh_err	 er;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((st = gh_db_prepare(db, GH_STMT_SESSION_SWITCH, "tt", sid,
+	    membership_id)) == NULL)
+		return GH_EDB;
+	if ((rc = gh_stmt_step(st)) == GH_STEP_ROW) {
+		gh_strlcpy(user_id, gh_stmt_col_text(st, 0), sizeof(user_id));
+		gh_strlcpy(amr, gh_stmt_col_text(st, 1), sizeof(amr));
+		gh_strlcpy(client_id, gh_stmt_col_text(st, 2),
+		    sizeof(client_id));
+		gh_strlcpy(account_id, gh_stmt_col_text(st, 3),
+		    sizeof(account_id));
+		/* RETURNING: the change is made by the steps to the end. */
+		while ((rc = gh_stmt_step(st)) == GH_STEP_ROW)
+			;
+		if (rc == GH_STEP_DONE)
+			rc = GH_STEP_ROW;
+	}
+	gh_stmt_reset(st);
+	if (rc != GH_STEP_ROW)
+		return rc == GH_STEP_DONE ? GH_ENOTFOUND : GH_EDB;
+	/* A browser's cookie names the session, which now sits in the new
+	 * membership: there is no token to hand out. */
+	if (out == NULL)
+		return GH_OK;
+	/* Tokens issued before the switch rotate out like any used one: a
+	 * copy still presented after refresh_grace is reuse. */
+	if ((st = gh_db_prepare(db, GH_STMT_REFRESH_RETIRE, "ti", sid,
+	    gh_clock_now_ms())) == NULL)
+		return GH_EDB;
+	if ((er = gh_stmt_exec(st)) != GH_OK ||
+	    (er = new_refresh(req, sid, NULL, now, out)) != GH_OK)
+		return er;
+	return sign_access(req, &(const struct grant){ user_id, client_id, sid,
+	    amr, membership_id, account_id }, now, out);
 }
 
 json_object *

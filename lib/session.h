@@ -43,6 +43,16 @@ enum gh_err	 gh_session_start(struct gh_req *, const struct gh_subject *,
  * session_revoked, account_disabled. */
 enum gh_err	 gh_session_refresh(struct gh_req *, const char *token,
 		    size_t len, struct gh_tokens *, const char **code) GH_WUR;
+/*
+ * Inside the caller's write transaction: moves req's session into
+ * membership_id, one of the session user's own (GH_ENOTFOUND otherwise, or
+ * when the session ended). With out (a bearer session): a fresh refresh
+ * token and access token for the same session, and its refresh tokens
+ * not used yet marked used, so after refresh_grace presenting one is
+ * reuse. out NULL (cookie mode): only the move.
+ */
+enum gh_err	 gh_session_switch(struct gh_req *, const char *membership_id,
+		    struct gh_tokens *out) GH_WUR;
 /* Ends a session; 0 rows changed is not an error. */
 enum gh_err	 gh_session_revoke(struct gh_req *, const char *session_id,
 		    const char *reason) GH_WUR;

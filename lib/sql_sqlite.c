@@ -117,13 +117,17 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_REFRESH_INSERT] =
 	    "INSERT INTO refresh_tokens (token_hash, session_id, parent_hash,"
 	    " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* then the session's active membership and its account, for the
+	 * access token's claims (NULL when it has none, or it ended) */
 	[GH_STMT_REFRESH_BY_HASH] =
 	    "SELECT r.session_id, r.expires_at, r.used_at_ms,"
 	    " s.revoked_at, s.user_id, u.status, a.client_id,"
-	    " s.application_id, s.amr"
+	    " s.application_id, s.amr, m.id, m.account_id"
 	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
 	    " JOIN users u ON u.id = s.user_id"
 	    " JOIN applications a ON a.id = s.application_id"
+	    " LEFT JOIN memberships m ON m.id = s.active_membership_id"
+	    "  AND m.user_id = s.user_id"
 	    " WHERE r.token_hash = ?1",
 	[GH_STMT_REFRESH_MARK_USED] =
 	    "UPDATE refresh_tokens SET used_at_ms = ?2"
@@ -433,4 +437,78 @@ const char *const gh_sql_sqlite[GH_STMT__MAX] = {
 	[GH_STMT_ACTION_LOGS_RECENT] =
 	    "SELECT id, action, ip, user_agent, created_at FROM action_logs"
 	    " WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2",
+	/* An Account as its member ?1 sees it: id, name, avatar_url,
+	 * personal, role, membership id, created_at; in the order the user
+	 * joined (membership ids are UUIDv7), after membership ?2, at most
+	 * ?3, along the memberships_user index */
+	[GH_STMT_ACCOUNTS_OF_USER] =
+	    "SELECT a.id, a.name, a.avatar_url, a.personal, m.role, m.id,"
+	    " a.created_at FROM memberships m"
+	    " JOIN accounts a ON a.id = m.account_id"
+	    " WHERE m.user_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3",
+	/* the same columns for one account ?1 of member ?2 */
+	[GH_STMT_ACCOUNT_OF_MEMBER] =
+	    "SELECT a.id, a.name, a.avatar_url, a.personal, m.role, m.id,"
+	    " a.created_at FROM memberships m"
+	    " JOIN accounts a ON a.id = m.account_id"
+	    " WHERE m.account_id = ?1 AND m.user_id = ?2",
+	/* no row when user ?6 owns ?7 accounts already */
+	[GH_STMT_ACCOUNT_CREATE] =
+	    "INSERT INTO accounts (id, application_id, name, avatar_url,"
+	    " personal, created_at) SELECT ?1, ?2, ?3, ?4, 0, ?5"
+	    " WHERE (SELECT count(*) FROM memberships WHERE user_id = ?6"
+	    "  AND role = 'owner') < ?7",
+	/* ?2 NULL keeps the name; ?3 says whether ?4 is the new avatar_url */
+	[GH_STMT_ACCOUNT_UPDATE] =
+	    "UPDATE accounts SET name = coalesce(?2, name),"
+	    " avatar_url = CASE WHEN ?3 THEN ?4 ELSE avatar_url END"
+	    " WHERE id = ?1",
+	/* membership id, user id, role, joined, then the user as
+	 * GH_STMT_USER_BY_ID has it (PublicProfile); after membership ?2, at
+	 * most ?3; ?4 NULL or the one user */
+	[GH_STMT_ACCOUNT_MEMBERS] =
+	    "SELECT m.id, m.user_id, m.role, m.created_at,"
+	    " u.id, u.application_id, u.status, u.username, u.display_name,"
+	    " u.avatar_url, u.banner_url, u.is_bot, NULL, NULL, NULL, NULL,"
+	    " NULL, u.created_at"
+	    " FROM memberships m JOIN users u ON u.id = m.user_id"
+	    " WHERE m.account_id = ?1 AND m.id > ?2"
+	    " AND (?4 IS NULL OR m.user_id = ?4) ORDER BY m.id LIMIT ?3",
+	/* An account always keeps an owner: taking the role from its last
+	 * owner changes no row. The count is read in the same statement, so
+	 * two owners demoting each other at once cannot both succeed. */
+	[GH_STMT_MEMBER_SET_ROLE] =
+	    "UPDATE memberships SET role = ?3"
+	    " WHERE account_id = ?1 AND user_id = ?2"
+	    " AND (?3 = 'owner' OR role <> 'owner'"
+	    "  OR (SELECT count(*) FROM memberships"
+	    "   WHERE account_id = ?1 AND role = 'owner') > 1)",
+	[GH_STMT_MEMBER_DELETE] =
+	    "DELETE FROM memberships WHERE account_id = ?1 AND user_id = ?2"
+	    " AND (role <> 'owner'"
+	    "  OR (SELECT count(*) FROM memberships"
+	    "   WHERE account_id = ?1 AND role = 'owner') > 1)",
+	/* user ?2's sessions in the ended membership ?1 move to the user's
+	 * first one left (NULL when none) */
+	[GH_STMT_SESSIONS_LEAVE_MEMBERSHIP] =
+	    "UPDATE sessions SET active_membership_id = (SELECT id"
+	    "  FROM memberships WHERE user_id = ?2 ORDER BY id LIMIT 1)"
+	    " WHERE user_id = ?2 AND active_membership_id = ?1",
+	[GH_STMT_MEMBERSHIP_ACCOUNT] =
+	    "SELECT account_id FROM memberships WHERE id = ?1 AND user_id = ?2",
+	/* a live session ?1 into membership ?2 of its own user; then what
+	 * the new access token says: user, amr, audience, account */
+	[GH_STMT_SESSION_SWITCH] =
+	    "UPDATE sessions SET active_membership_id = ?2"
+	    " WHERE id = ?1 AND revoked_at IS NULL AND EXISTS (SELECT 1"
+	    "  FROM memberships m WHERE m.id = ?2"
+	    "  AND m.user_id = sessions.user_id)"
+	    " RETURNING user_id, amr, (SELECT client_id FROM applications"
+	    "  WHERE id = sessions.application_id),"
+	    " (SELECT account_id FROM memberships WHERE id = ?2)",
+	/* the session's refresh tokens not used yet count as used from ?2
+	 * (ms): after refresh_grace, presenting one is reuse */
+	[GH_STMT_REFRESH_RETIRE] =
+	    "UPDATE refresh_tokens SET used_at_ms = ?2"
+	    " WHERE session_id = ?1 AND used_at_ms IS NULL",
 };

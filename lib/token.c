@@ -41,6 +41,12 @@ gh_token_sign(const struct gh_key *key, const struct gh_claims *c, char **out)
 	for (i = 0; i < c->namr; i++)
 		json_object_array_add(amr, json_object_new_string(c->amr[i]));
 	gh_json_add(pl, "amr", amr);
+	if (c->active_membership[0] != '\0')
+		gh_json_add(pl, "active_membership",
+		    json_object_new_string(c->active_membership));
+	if (c->account_id[0] != '\0')
+		gh_json_add(pl, "account_id",
+		    json_object_new_string(c->account_id));
 	hs = gh_json_string(hdr, &hl);
 	ps = gh_json_string(pl, &pl_len);
 	if ((h64 = gh_b64url_encode((const unsigned char *)hs, hl)) == NULL ||
@@ -177,6 +183,16 @@ aud_matches(json_object *p, const char *aud)
 	return 0;
 }
 
+/* An optional string claim: absent leaves dst "", anything but a
+ * non-empty string that fits is -1 (we never sign such a token). */
+static int
+copy_optional(json_object *o, const char *key, char *dst, size_t dstsz)
+{
+	if (!json_object_object_get_ex(o, key, NULL))
+		return 0;
+	return copy(dst, dstsz, get_str(o, key));
+}
+
 static enum gh_token_err
 read_claims(json_object *p, const char *iss, const char *aud, int64_t now,
     struct gh_claims *c)
@@ -194,7 +210,12 @@ read_claims(json_object *p, const char *iss, const char *aud, int64_t now,
 	    copy(c->aud, sizeof(c->aud), aud) != 0 ||
 	    copy(c->sub, sizeof(c->sub), get_str(p, "sub")) != 0 ||
 	    copy(c->sid, sizeof(c->sid), get_str(p, "sid")) != 0 ||
-	    get_int(p, "exp", &c->exp) != 0 || get_int(p, "iat", &c->iat) != 0)
+	    get_int(p, "exp", &c->exp) != 0 ||
+	    get_int(p, "iat", &c->iat) != 0 ||
+	    copy_optional(p, "active_membership", c->active_membership,
+	    sizeof(c->active_membership)) != 0 ||
+	    copy_optional(p, "account_id", c->account_id,
+	    sizeof(c->account_id)) != 0)
 		return GH_TOKEN_BAD_CLAIMS;
 	if (json_object_object_get_ex(p, "amr", &amr) &&
 	    json_object_is_type(amr, json_type_array))

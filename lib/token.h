@@ -30,6 +30,12 @@ struct gh_claims {
 	size_t		 namr;
 	int64_t		 iat;
 	int64_t		 exp;
+	/* The session's active membership and its account when it has one,
+	 * "" otherwise (docs/accounts.md). For resource servers: the session
+	 * row stays the truth, and the role is never a claim because an
+	 * owner can change it at any time. */
+	char		 active_membership[40];
+	char		 account_id[40];
 };
 
 enum gh_token_err {

@@ -12,6 +12,19 @@
 #define AUTH_JSON	(GH_ROUTE_AUTH | GH_ROUTE_JSON)
 
 static const struct gh_route routes[] = {
+	{ "GET", "/accounts", accounts_list, AUTH_READ, GH_LIMIT_API },
+	{ "POST", "/accounts", accounts_create, AUTH_JSON, GH_LIMIT_API },
+	{ "GET", "/accounts/{id}", accounts_get, AUTH_READ, GH_LIMIT_API },
+	{ "PATCH", "/accounts/{id}", accounts_patch, AUTH_JSON, GH_LIMIT_API },
+	{ "GET", "/accounts/{id}/members", accounts_members, AUTH_READ,
+	    GH_LIMIT_API },
+	{ "PATCH", "/accounts/{id}/members/{user_id}", accounts_member_patch,
+	    AUTH_JSON, GH_LIMIT_API },
+	{ "DELETE", "/accounts/{id}/members/{user_id}",
+	    accounts_member_delete, AUTH_JSON | GH_ROUTE_BODY_OPTIONAL,
+	    GH_LIMIT_API },
+	{ "POST", "/accounts/{id}/switch", accounts_switch,
+	    AUTH_JSON | GH_ROUTE_BODY_OPTIONAL, GH_LIMIT_API },
 	{ "POST", "/invites", invites_create, AUTH_JSON, GH_LIMIT_EMAIL },
 	{ "GET", "/invites", invites_list, AUTH_READ, GH_LIMIT_API },
 	/* Anyone holding a code may look at it. */

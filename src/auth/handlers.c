@@ -222,9 +222,10 @@ auth_refresh(struct gh_req *req, struct gh_res *res)
 {
 	static const struct gh_json_field fields[] = {
 		/* Any string: one that is not a token of ours is the 401
-		 * invalid_token of every other unknown token. */
+		 * invalid_token of every other unknown token, an access token
+		 * too (with its claims it is longer than a refresh token). */
 		{ "refresh_token", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET,
-		    1, 512, NULL, NULL },
+		    1, GH_JWT_MAX, NULL, NULL },
 	};
 	struct gh_json_value	 v[NFIELDS(fields)];
 	struct gh_tokens	 tok;

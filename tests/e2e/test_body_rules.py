@@ -12,6 +12,8 @@ from ghlib import TIMEOUT, assert_problem, unique_email
 
 JSON = {"Content-Type": "application/json"}
 
+NO_ID = "0190e2b5-5c1a-7000-8000-000000000000"
+
 # route name -> (method, path under /v1/auth, needs a bearer token[,
 # program when not auth])
 ROUTES = {
@@ -49,6 +51,14 @@ ROUTES = {
     "invites-accept": ("POST", "/" + "A" * 43 + "/accept", True, "invites"),
     "invites-revoke": ("DELETE", "/" + "A" * 43, True, "invites"),
     "membership-redeem": ("POST", "/redeem-invite", True, "membership"),
+    # Refused before the handler looks the (made-up) ids up.
+    "accounts-create": ("POST", "", True, "accounts"),
+    "accounts-patch": ("PATCH", "/" + NO_ID, True, "accounts"),
+    "accounts-member-patch": ("PATCH", "/%s/members/%s" % (NO_ID, NO_ID), True,
+                              "accounts"),
+    "accounts-member-delete": ("DELETE", "/%s/members/%s" % (NO_ID, NO_ID), True,
+                               "accounts"),
+    "accounts-switch": ("POST", "/%s/switch" % NO_ID, True, "accounts"),
 }
 
 TOKEN = "A" * 43
@@ -60,7 +70,8 @@ TOKEN = "A" * 43
 # the mount, not the route. conftest.py deselects the rest.
 EVERY_MODE = {"sign-up", "patch-me", "sign-out", "oauth-complete-signup",
               "oauth-link", "mfa-enable", "mfa-verify", "sessions-revoke",
-              "waitlists-delete", "invites-create", "membership-redeem"}
+              "waitlists-delete", "invites-create", "membership-redeem",
+              "accounts-create"}
 
 # A body each route would accept apart from what the test breaks.
 def valid_body(route):
@@ -101,6 +112,11 @@ def valid_body(route):
         "invites-accept": {},
         "invites-revoke": {},
         "membership-redeem": {"code": TOKEN},
+        "accounts-create": {"name": "Body Rules"},
+        "accounts-patch": {"name": "Body Rules"},
+        "accounts-member-patch": {"role": "member"},
+        "accounts-member-delete": {},
+        "accounts-switch": {},
     }[route]
 
 

@@ -104,6 +104,9 @@ check_claims(const struct gh_claims *c)
 	    memchr(c->aud, '\0', sizeof(c->aud)) == NULL ||
 	    memchr(c->sub, '\0', sizeof(c->sub)) == NULL ||
 	    memchr(c->sid, '\0', sizeof(c->sid)) == NULL ||
+	    memchr(c->active_membership, '\0',
+	    sizeof(c->active_membership)) == NULL ||
+	    memchr(c->account_id, '\0', sizeof(c->account_id)) == NULL ||
 	    c->namr > sizeof(c->amr) / sizeof(c->amr[0]))
 		abort();
 	for (i = 0; i < c->namr; i++)

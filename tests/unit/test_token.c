@@ -164,6 +164,116 @@ test_round_trip(void **state)
 	free(tok);
 }
 
+/* ---- the active membership (docs/accounts.md) ----------------------- */
+
+#define MID	"0190c2a4-3333-7aaa-8bbb-123456789abc"
+#define AID	"0190c2a4-4444-7aaa-8bbb-123456789abc"
+
+/* The payload of a token, parsed. Owned. */
+static json_object *
+payload_of(const char *tok)
+{
+	const char	*p = strchr(tok, '.') + 1;
+	char		 pl[2048];
+	size_t		 n;
+	json_object	*o;
+
+	assert_int_equal(sodium_base642bin((unsigned char *)pl,
+	    sizeof(pl) - 1, p, (size_t)(strchr(p, '.') - p), NULL, &n, NULL,
+	    B64URL), 0);
+	pl[n] = '\0';
+	o = json_tokener_parse(pl);
+	assert_non_null(o);
+	return o;
+}
+
+static void
+test_membership_claims_round_trip(void **state)
+{
+	struct gh_claims	 in, out;
+	json_object		*pl, *v;
+	char			*tok;
+
+	(void)state;
+	fill_claims(&in);
+	strcpy(in.active_membership, MID);
+	strcpy(in.account_id, AID);
+	tok = signed_token(&in);
+	pl = payload_of(tok);
+	assert_true(json_object_object_get_ex(pl, "active_membership", &v));
+	assert_string_equal(json_object_get_string(v), MID);
+	assert_true(json_object_object_get_ex(pl, "account_id", &v));
+	assert_string_equal(json_object_get_string(v), AID);
+	/* Never the role: it can change while the token lives. */
+	assert_false(json_object_object_get_ex(pl, "role", NULL));
+	assert_int_equal(verify(tok, AUD, &out), GH_TOKEN_OK);
+	assert_string_equal(out.active_membership, MID);
+	assert_string_equal(out.account_id, AID);
+	json_object_put(pl);
+	free(tok);
+}
+
+static void
+test_no_membership_no_claims(void **state)
+{
+	struct gh_claims	 in, out;
+	json_object		*pl;
+	char			*tok;
+
+	(void)state;
+	fill_claims(&in);
+	tok = signed_token(&in);
+	pl = payload_of(tok);
+	assert_false(json_object_object_get_ex(pl, "active_membership", NULL));
+	assert_false(json_object_object_get_ex(pl, "account_id", NULL));
+	assert_int_equal(verify(tok, AUD, &out), GH_TOKEN_OK);
+	assert_string_equal(out.active_membership, "");
+	assert_string_equal(out.account_id, "");
+	json_object_put(pl);
+	free(tok);
+}
+
+/* A token without the claims (signed before they existed) still
+ * verifies; one whose claims are not what we sign does not. */
+static void
+expect_membership_claims(const char *extra, enum gh_token_err want)
+{
+	struct gh_claims	 out;
+	char			*pl, *tok;
+
+	assert_true(asprintf(&pl, "{\"iss\":\"" ISS "\",\"sub\":\"" SUB
+	    "\",\"aud\":\"" AUD "\",\"exp\":1700000900,\"iat\":1700000000,"
+	    "\"sid\":\"" SID "\"%s}", extra) > 0);
+	tok = make_token(HDR_OK, pl, ring.keys[0].sk);
+	assert_int_equal(verify(tok, AUD, &out), want);
+	free(tok);
+	free(pl);
+}
+
+static void
+test_membership_claims_checked(void **state)
+{
+	char	 big[128];
+
+	(void)state;
+	expect_membership_claims("", GH_TOKEN_OK);
+	expect_membership_claims(",\"active_membership\":\"" MID "\"",
+	    GH_TOKEN_OK);
+	expect_membership_claims(",\"active_membership\":42",
+	    GH_TOKEN_BAD_CLAIMS);
+	expect_membership_claims(",\"active_membership\":null",
+	    GH_TOKEN_BAD_CLAIMS);
+	expect_membership_claims(",\"account_id\":\"\"", GH_TOKEN_BAD_CLAIMS);
+	expect_membership_claims(",\"account_id\":[\"" AID "\"]",
+	    GH_TOKEN_BAD_CLAIMS);
+	memset(big, 'a', sizeof(big) - 1);
+	big[0] = ',';
+	memcpy(big + 1, "\"account_id\":\"", 14);
+	big[sizeof(big) - 2] = '"';
+	big[sizeof(big) - 1] = '\0';
+	expect_membership_claims(big, GH_TOKEN_BAD_CLAIMS);
+}
+
 static void
 test_token_has_three_base64url_parts(void **state)
 {
@@ -957,6 +1067,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_membership_claims_round_trip),
+		cmocka_unit_test(test_no_membership_no_claims),
+		cmocka_unit_test(test_membership_claims_checked),
 		cmocka_unit_test(test_token_has_three_base64url_parts),
 		cmocka_unit_test(test_token_header),
 		cmocka_unit_test(test_sign_without_secret_key_fails),
