@@ -309,10 +309,20 @@ apply(struct gh_db *db, const struct gh_config *cfg,
 {
 	struct gh_membership	 m;
 	struct gh_stmt		*st;
+	char			 role[16];
 	int			 level;
 	enum gh_err		 er;
 
 	if (strcmp(iv->type, "account") == 0) {
+		/* An owner's invite lapses when they are no owner any more:
+		 * whoever demoted or removed them need not hunt it down. */
+		if ((er = role_in(db, iv->target_id, iv->creator_id, role)) !=
+		    GH_OK)
+			return er;
+		if (strcmp(role, "owner") != 0) {
+			*problem = "invite_revoked";
+			return GH_EGONE;
+		}
 		gh_id_new(membership_id);
 		st = gh_db_prepare(db, GH_STMT_MEMBERSHIP_INSERT, "tttti",
 		    membership_id, iv->target_id, user_id, iv->role, now);

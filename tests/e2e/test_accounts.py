@@ -11,7 +11,6 @@ tests add a member by inserting the membership row with sqlite
 
 import json
 import time
-import uuid
 
 import pytest
 import requests
@@ -59,23 +58,16 @@ def create(api, u, name="Team", **fields):
     return r.json()
 
 
-def uuid7():
-    """A UUIDv7 string, as the server makes its ids (time ordered)."""
-    ms = int(time.time() * 1000)
-    rnd = uuid.uuid4().int
-    v = (ms << 80) | (0x7 << 76) | ((rnd >> 64) & 0xfff) << 64 | \
-        (0b10 << 62) | (rnd & ((1 << 62) - 1))
-    return str(uuid.UUID(int=v))
-
-
-def add_member(server, account_id, u, role):
-    """What an accepted invite will do: the membership row, written here
-    directly because the invites API is being built in parallel."""
-    mid = uuid7()
-    server.query("INSERT INTO memberships (id, account_id, user_id, role,"
-                 " created_at) VALUES (?, ?, ?, ?, ?)",
-                 mid, account_id, uid(u), role, int(time.time()))
-    return mid
+def add_member(api, owner, account_id, u, role):
+    """u joins the account by an invite its owner made (docs/invites.md);
+    returns the new membership's id."""
+    r = call("POST", api.invites, owner["access"],
+             {"type": "account", "target_id": account_id, "role": role})
+    assert r.status_code == 201, r.text
+    r = call("POST", api.invites + "/" + r.json()["code"] + "/accept",
+             u["access"])
+    assert r.status_code == 200, r.text
+    return r.json()["membership_id"]
 
 
 def listing(api, u, query=""):
@@ -154,7 +146,7 @@ def team(server, api, new_user, *roles):
     others = []
     for role in roles:
         m = new_user(api)
-        add_member(server, acc["id"], m, role)
+        add_member(api, owner, acc["id"], m, role)
         others.append(m)
     return owner, acc, others
 
@@ -257,7 +249,7 @@ def test_only_my_accounts_are_listed(server, fapi, new_user):
     a, b = new_user(), new_user()
     acc = create(fapi, a, "A's")
     assert [x["id"] for x in listing(fapi, b)["data"]] == [personal(b)["account_id"]]
-    add_member(server, acc["id"], b, "viewer")
+    add_member(fapi, a, acc["id"], b, "viewer")
     got = listing(fapi, b)["data"]
     assert [x["id"] for x in got] == [personal(b)["account_id"], acc["id"]]
     assert got[1]["role"] == "viewer" and got[1]["name"] == "A's"
@@ -353,12 +345,12 @@ def test_at_most_100_accounts_owned(server, fapi, new_user, db_unchanged):
                        409, "account_limit")
     # Accounts one is only a member of do not count.
     other = new_user()
-    add_member(server, create(fapi, other)["id"], u, "member")
+    add_member(fapi, other, create(fapi, other)["id"], u, "member")
     assert_problem(call("POST", fapi.accounts, u["access"], {"name": "x"}),
                    409, "account_limit")
     # Handing one over makes room.
     acc = listing(fapi, u, "?limit=2")["data"][1]
-    add_member(server, acc["id"], other, "member")
+    add_member(fapi, u, acc["id"], other, "member")
     assert set_role(fapi, u, acc["id"], other, "owner").status_code == 200
     assert remove(fapi, u, acc["id"], u).status_code == 204
     assert call("POST", fapi.accounts, u["access"], {"name": "x"}).status_code == 201
@@ -633,7 +625,8 @@ def test_a_removed_members_session_loses_the_role(server, fapi, new_user):
     owner, acc, (member,) = team(server, fapi, new_user, "member")
     tok = switch(fapi, member, acc["id"]).json()["tokens"]
     assert whoami(server, tok["access_token"])["GATEHOUSE_ROLES"] == "member"
-    add_member(server, create(fapi, owner, "Other")["id"], member, "viewer")
+    add_member(fapi, owner, create(fapi, owner, "Other")["id"], member,
+               "viewer")
     assert remove(fapi, owner, acc["id"], member).status_code == 204
     # The session moved to the member's first membership left.
     assert fapi.me(tok["access_token"]).json()["active_membership"] == \
@@ -796,9 +789,14 @@ def test_every_change_is_logged(server, fapi, new_user):
     remove(fapi, owner, acc["id"], m1)
     switch(fapi, m2, acc["id"])
     remove(fapi, m2, acc["id"], m2)
-    assert actions(server, owner)[-4:] == ["account_created", "account_updated",
-                                          "member_role_changed", "member_removed"]
-    assert actions(server, m2)[-2:] == ["account_switched", "account_left"]
+    # The members came in by invites, which log their own rows.
+    mine = actions(server, owner)
+    assert mine.count("invite_created") == 2
+    assert [a for a in mine if not a.startswith("invite_")][-4:] == [
+        "account_created", "account_updated", "member_role_changed",
+        "member_removed"]
+    assert actions(server, m2)[-3:] == ["invite_accepted", "account_switched",
+                                        "account_left"]
     rows = server.query("SELECT session_id, application_id FROM action_logs"
                         " WHERE user_id = ? AND action = 'account_switched'", uid(m2))
     assert rows == [(jwt_claims(m2["access"])["sid"], m2["profile"]["application_id"])]

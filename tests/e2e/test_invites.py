@@ -557,3 +557,21 @@ def test_the_dashboard_lists_invites_to_a_proven_address(srv, sapi, smtp):
     # The link proved it and used the first: the second is pending.
     assert pending() == [second["id"]]
     assert first["id"] not in pending()
+
+
+def test_an_owners_invite_lapses_when_they_are_no_owner(srv, sapi):
+    owner, co, guest = sign_up(sapi), sign_up(sapi), sign_up(sapi)
+    made = created(sapi, owner, type="account", target_id=owner["account"],
+                   role="owner")
+    assert accept(sapi, co, made["code"]).status_code == 200
+    theirs = created(sapi, co, type="account", target_id=owner["account"])
+    # The first owner demotes the second: the second's invite lapses.
+    r = requests.patch("%s/%s/members/%s" % (sapi.accounts, owner["account"],
+                                             co["id"]),
+                       json={"role": "member"}, headers=bearer(owner),
+                       timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    with unchanged(srv):
+        assert_problem(accept(sapi, guest, theirs["code"]), 410,
+                       "invite_revoked")
+    assert roles_in(sapi, guest, owner["account"]) == []
