@@ -92,6 +92,7 @@ static const struct key {
 	I(signup_invite_only, 0, 1, 0),
 	I(invite_ttl, 60, GH_INVITE_TTL_MAX, 7LL * 86400),
 	S(invite_url, ""),
+	S(invite_redirect_url, "/ui/me"),
 #undef S
 #undef I
 #undef R

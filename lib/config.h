@@ -130,6 +130,7 @@ struct gh_config {
 	int64_t		 signup_invite_only;	/* 1: new users need an invite */
 	int64_t		 invite_ttl;		/* seconds, when not asked for */
 	char		 invite_url[512];	/* "" = public_url/v1/invites/{code} */
+	char		 invite_redirect_url[512];	/* a browser after the emailed link */
 };
 
 /* The longest an invite may live (POST /v1/invites expires_in). */

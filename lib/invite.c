@@ -551,8 +551,8 @@ gh_invite_preview(struct gh_db *db, const struct gh_config *cfg,
 	return GH_OK;
 }
 
-void
-gh_invite_problem(struct gh_res *res, enum gh_err er, const char *problem)
+const char *
+gh_invite_refusal_detail(const char *problem)
 {
 	static const struct {
 		const char	*code;
@@ -573,16 +573,22 @@ gh_invite_problem(struct gh_res *res, enum gh_err er, const char *problem)
 	};
 	size_t	 i;
 
-	if (er == GH_ENOTFOUND || problem == NULL) {
-		gh_problem(res, 404, "not_found", "no such invite");
-		return;
-	}
+	if (problem == NULL)
+		return "no such invite";
 	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++)
 		if (strcmp(details[i].code, problem) == 0)
-			break;
-	gh_problem(res, gh_err_status(er), problem,
-	    i < sizeof(details) / sizeof(details[0]) ? details[i].detail :
-	    NULL);
+			return details[i].detail;
+	return NULL;
+}
+
+void
+gh_invite_problem(struct gh_res *res, enum gh_err er, const char *problem)
+{
+	if (er == GH_ENOTFOUND || problem == NULL)
+		gh_problem(res, 404, "not_found", "no such invite");
+	else
+		gh_problem(res, gh_err_status(er), problem,
+		    gh_invite_refusal_detail(problem));
 }
 
 int

@@ -138,6 +138,9 @@ void		 gh_invite_url(const struct gh_config *, const char *code,
 /* Whether gh_invite_accept() (or a lookup) refused rather than failed:
  * then gh_invite_problem() answers it. */
 int		 gh_invite_refusal(enum gh_err, const char *problem);
+/* What a refusal's problem code means, in words ("no such invite" for
+ * NULL); NULL for a code that is not an invite's. */
+const char	*gh_invite_refusal_detail(const char *problem);
 /* The problem+json for a refused invite: 404 not_found, 410, 400, 403 or
  * 409 with *problem as its code. */
 struct gh_res;

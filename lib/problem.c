@@ -1,9 +1,11 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "json.h"
 #include "problem.h"
+#include "serve.h"
 
 /* Titles for the stable codes; a code without one gets the HTTP reason. */
 static const struct {
@@ -146,4 +148,64 @@ gh_problem_free(struct gh_problem *p)
 	if (p->invalid_params != NULL)
 		json_object_put(p->invalid_params);
 	p->invalid_params = NULL;
+}
+
+/* s with HTML's five special characters escaped; owned, NULL when out of
+ * memory. */
+static char *
+html_escaped(const char *s)
+{
+	char	*out, *o;
+
+	if ((out = malloc(strlen(s) * 6 + 1)) == NULL)
+		return NULL;
+	for (o = out; *s != '\0'; s++)
+		switch (*s) {
+		case '&': o = stpcpy(o, "&amp;"); break;
+		case '<': o = stpcpy(o, "&lt;"); break;
+		case '>': o = stpcpy(o, "&gt;"); break;
+		case '"': o = stpcpy(o, "&quot;"); break;
+		case '\'': o = stpcpy(o, "&#39;"); break;
+		default: *o++ = *s;
+		}
+	*o = '\0';
+	return out;
+}
+
+void
+gh_problem_page(struct gh_req *req, struct gh_res *res, int status,
+    const char *code, const char *detail, const char *heading,
+    const char *link_text)
+{
+	static const char fmt[] =
+	    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    "<title>%s</title></head><body>"
+	    "<h1>%s</h1><p>%s</p>"
+	    "<p><a href=\"%s\">%s</a></p></body></html>\n";
+	char	*text = NULL, *href = NULL, *page = NULL;
+	int	 n;
+
+	if (req->accept == NULL || strstr(req->accept, "text/html") == NULL ||
+	    detail == NULL) {
+		gh_problem(res, status, code, detail);
+		return;
+	}
+	/* heading and link_text are the caller's literals */
+	if ((text = html_escaped(detail)) == NULL ||
+	    (href = html_escaped(req->srv->cfg.sign_in_url)) == NULL ||
+	    (n = snprintf(NULL, 0, fmt, heading, heading, text, href,
+	    link_text)) < 0 || (page = malloc((size_t)n + 1)) == NULL) {
+		gh_problem(res, status, code, detail);
+		goto out;
+	}
+	snprintf(page, (size_t)n + 1, fmt, heading, heading, text, href,
+	    link_text);
+	res->status = status;
+	res->content_type = "text/html; charset=utf-8";
+	res->body = page;
+	res->body_len = (size_t)n;
+out:
+	free(text);
+	free(href);
 }

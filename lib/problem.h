@@ -26,4 +26,13 @@ void	gh_problem_free(struct gh_problem *);
 void	gh_problem(struct gh_res *, int status, const char *code,
 	    const char *detail);
 
+/* For a browser that navigated here (Accept names text/html): a small
+ * HTML page, heading, detail and a link_text link to sign_in_url; for
+ * anything else (or no detail) the problem+json. Same status either way.
+ * heading and link_text are literals (not escaped). */
+struct gh_req;
+void	gh_problem_page(struct gh_req *, struct gh_res *, int status,
+	    const char *code, const char *detail, const char *heading,
+	    const char *link_text);
+
 #endif

@@ -22,6 +22,7 @@
 #include "problem.h"
 #include "serve.h"
 #include "store_user.h"
+#include "url.h"
 
 #define NFIELDS(a)	(sizeof(a) / sizeof((a)[0]))
 #define F_TOKEN { "token", GH_JSON_STRING, GH_F_REQUIRED | GH_F_SECRET, 1, \
@@ -60,6 +61,9 @@ application_of(struct gh_req *req, struct gh_res *res,
 	}
 	return *er == GH_OK && res->status == 0;
 }
+
+/* The heading and link of the page a browser gets for a bad invite link. */
+#define INVITE_PAGE	"This invite link did not work", "Sign in"
 
 static void
 token_problem(struct gh_res *res, enum gh_err er)
@@ -355,22 +359,71 @@ auth_sign_in_with_token(struct gh_req *req, struct gh_res *res)
 	return er;
 }
 
-/* GET ?token= of an emailed invite (docs/invites.md): the
+/* A browser that opened the emailed link: signed in with the session
+ * cookie and sent on to invite_redirect_url, or to the hosted page that
+ * asks for the second factor; a link that did not work is a page that
+ * says why. */
+static enum gh_err
+accept_invite_page(struct gh_req *req, struct gh_res *res, enum gh_err er,
+    const struct gh_signed_in *in, const char *problem)
+{
+	const struct gh_config	*cfg = &req->srv->cfg;
+	char			*back;
+
+	if (er == GH_OK && in->mfa_token[0] != '\0') {
+		if ((back = gh_url_encode(cfg->invite_redirect_url)) == NULL)
+			return GH_ENOMEM;
+		gh_res_empty(res, 303);
+		er = gh_res_header(res, "Location",
+		    "/ui/mfa?mfa_token=%s&return_to=%s", in->mfa_token, back);
+		free(back);
+		return er;
+	}
+	if (er == GH_OK) {
+		gh_res_empty(res, 303);
+		if ((er = gh_res_header(res, "Location", "%s",
+		    cfg->invite_redirect_url)) != GH_OK)
+			return er;
+		return gh_cookie_set(res, cfg, in->tokens.cookie);
+	}
+	if (problem != NULL && gh_invite_refusal(er, problem))
+		gh_problem_page(req, res, gh_err_status(er), problem,
+		    gh_invite_refusal_detail(problem), INVITE_PAGE);
+	else if (er == GH_ENOTFOUND || er == GH_EAUTH)
+		gh_problem_page(req, res, 400, er == GH_EAUTH ?
+		    "token_expired" : "invalid_token", er == GH_EAUTH ?
+		    "This invite link has expired. Ask for a new invite." :
+		    "This invite link is not valid or was already used.",
+		    INVITE_PAGE);
+	else if (er == GH_EFORBIDDEN)
+		gh_problem_page(req, res, 403, "account_disabled", "The "
+		    "account of this address has been disabled.", INVITE_PAGE);
+	else
+		return er;
+	return GH_OK;
+}
+
+/* GET ?token= of an emailed invite (docs/invites.md): for apps, the
  * AuthenticationResult of the invited address's user, 201 when the link
- * made that user; the invite is used. */
+ * made that user; for a browser, the session cookie and a redirect. The
+ * invite is used either way. */
 enum gh_err
 auth_accept_invite(struct gh_req *req, struct gh_res *res)
 {
 	struct gh_signed_in	 in;
 	char			*tok = gh_req_query(req, "token");
 	const char		*problem = NULL;
-	int			 created = 0;
+	int			 created = 0, browser;
 	enum gh_err		 er;
 
 	memset(&in, 0, sizeof(in));
+	browser = req->accept != NULL && strstr(req->accept, "text/html") !=
+	    NULL;
 	er = tok == NULL ? GH_ENOTFOUND : gh_account_accept_invite(req, tok,
-	    strlen(tok), 0, &in, &created, &problem);
-	if (problem == NULL && (er == GH_ENOTFOUND || er == GH_EAUTH)) {
+	    strlen(tok), browser, &in, &created, &problem);
+	if (browser)
+		er = accept_invite_page(req, res, er, &in, problem);
+	else if (problem == NULL && (er == GH_ENOTFOUND || er == GH_EAUTH)) {
 		token_problem(res, er);
 		er = GH_OK;
 	} else if (er == GH_EFORBIDDEN && problem == NULL) {

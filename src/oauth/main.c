@@ -66,63 +66,14 @@ oauth_providers(struct gh_req *req, struct gh_res *res)
 	return GH_OK;
 }
 
-/* s with HTML's five special characters escaped; owned, NULL when out of
- * memory. */
-static char *
-html_escaped(const char *s)
-{
-	char	*out, *o;
-
-	if ((out = malloc(strlen(s) * 6 + 1)) == NULL)
-		return NULL;
-	for (o = out; *s != '\0'; s++)
-		switch (*s) {
-		case '&': o = stpcpy(o, "&amp;"); break;
-		case '<': o = stpcpy(o, "&lt;"); break;
-		case '>': o = stpcpy(o, "&gt;"); break;
-		case '"': o = stpcpy(o, "&quot;"); break;
-		case '\'': o = stpcpy(o, "&#39;"); break;
-		default: *o++ = *s;
-		}
-	*o = '\0';
-	return out;
-}
-
 /* A browser navigates through authorize and callback: it gets a page it
  * can read; anything else gets problem+json. Same status either way. */
 static void
 refuse(struct gh_req *req, struct gh_res *res, int status, const char *code,
     const char *detail)
 {
-	static const char fmt[] =
-	    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\">"
-	    "<title>Sign-in did not finish</title></head><body>"
-	    "<h1>Sign-in did not finish</h1><p>%s</p>"
-	    "<p><a href=\"%s\">Start again</a></p></body></html>\n";
-	char	*text = NULL, *href = NULL, *page = NULL;
-	int	 n;
-
-	if (req->accept == NULL || strstr(req->accept, "text/html") == NULL ||
-	    detail == NULL) {
-		gh_problem(res, status, code, detail);
-		return;
-	}
-	if ((text = html_escaped(detail)) == NULL ||
-	    (href = html_escaped(req->srv->cfg.sign_in_url)) == NULL ||
-	    (n = snprintf(NULL, 0, fmt, text, href)) < 0 ||
-	    (page = malloc((size_t)n + 1)) == NULL) {
-		gh_problem(res, status, code, detail);
-		goto out;
-	}
-	snprintf(page, (size_t)n + 1, fmt, text, href);
-	res->status = status;
-	res->content_type = "text/html; charset=utf-8";
-	res->body = page;
-	res->body_len = (size_t)n;
-out:
-	free(text);
-	free(href);
+	gh_problem_page(req, res, status, code, detail,
+	    "Sign-in did not finish", "Start again");
 }
 
 /* 1 when the query value name, if present, passed check (or is absent);

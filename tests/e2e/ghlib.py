@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -840,6 +841,32 @@ class Api:
 
     def user(self, user_id):
         return requests.get(self.users + "/" + user_id, timeout=TIMEOUT)
+
+
+def run_browser(script, *args):
+    """Runs tests/browser/<script> (playwright-core driving headless
+    Chromium) with args, after the screenshot directory; returns the JSON
+    object it printed last, with "shots" (the directory) added. A missing
+    Chromium, node or npm install FAILS the test: ./dev test installs
+    them."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    js = os.path.join(here, "..", "browser", script)
+    for need in ("/usr/bin/chromium", shutil.which("node")):
+        if not need or not os.path.exists(need):
+            pytest.fail("chromium and node are needed (./dev test installs "
+                        "them): missing %s" % need, pytrace=False)
+    if not os.path.isdir(os.path.join(os.path.dirname(js), "node_modules",
+                                      "playwright-core")):
+        pytest.fail("run `npm install` in tests/browser (./dev test does)",
+                    pytrace=False)
+    shots = os.environ.get("GATEHOUSE_ARTIFACTS") or tempfile.mkdtemp()
+    os.makedirs(shots, exist_ok=True)
+    r = subprocess.run(["node", js, *args[:1], shots, *args[1:]],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-3000:]
+    out = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    out["shots"] = shots
+    return out
 
 
 def set_cookie(r, name):

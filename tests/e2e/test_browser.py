@@ -6,19 +6,12 @@ and sees their name; after signing out the page is locked again.
 Screenshots are kept in $GATEHOUSE_ARTIFACTS (./dev test: var/test/).
 """
 
-import json
 import os
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
+import ghlib
 from ghlib import unique_email, unique_password
-
-FLOW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                    "browser", "flow.mjs")
-
 
 @pytest.fixture(scope="module")
 def plain(sibling, server):
@@ -28,24 +21,10 @@ def plain(sibling, server):
 
 @pytest.fixture(scope="module")
 def seen(plain):
-    for need in ("/usr/bin/chromium", shutil.which("node")):
-        if not need or not os.path.exists(need):
-            pytest.fail("chromium and node are needed (./dev test installs "
-                        "them): missing %s" % need, pytrace=False)
-    modules = os.path.join(os.path.dirname(FLOW), "node_modules",
-                           "playwright-core")
-    if not os.path.isdir(modules):
-        pytest.fail("run `npm install` in tests/browser (./dev test does)",
-                    pytrace=False)
-    shots = os.environ.get("GATEHOUSE_ARTIFACTS") or tempfile.mkdtemp()
-    os.makedirs(shots, exist_ok=True)
     email = unique_email("browser")
-    r = subprocess.run(["node", FLOW, plain.base_url, shots, email,
-                        unique_password()], capture_output=True, timeout=120)
-    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-3000:]
-    out = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    out = ghlib.run_browser("flow.mjs", plain.base_url, email,
+                            unique_password())
     out["email"] = email
-    out["shots"] = shots
     return out
 
 

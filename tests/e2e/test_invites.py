@@ -33,8 +33,10 @@ CREATED_KEYS = {"id", "type", "target_id", "role", "email", "max_uses", "uses",
 def srv(root, smtp):
     port = free_port()
     settings = dict(TIERS)
+    # cookie_secure off: the browser tests run on plain http.
     settings.update({"smtp_url": "smtp://127.0.0.1:%d" % smtp.port,
-                     "public_url": "http://127.0.0.1:%d" % port})
+                     "public_url": "http://127.0.0.1:%d" % port,
+                     "cookie_secure": 0})
     with ghlib.running_server(root, settings=settings, port=port) as s:
         yield s
 
@@ -575,3 +577,87 @@ def test_an_owners_invite_lapses_when_they_are_no_owner(srv, sapi):
         assert_problem(accept(sapi, guest, theirs["code"]), 410,
                        "invite_revoked")
     assert roles_in(sapi, guest, owner["account"]) == []
+
+
+# -- the emailed link in a browser ---------------------------------------------------
+
+def test_a_browser_opening_the_link_gets_a_session_cookie(srv, sapi, smtp):
+    owner = sign_up(sapi)
+    addr = unique_email("browser")
+    created(sapi, owner, type="account", target_id=owner["account"],
+            email=addr)
+    link = link_in(smtp.inbox.wait_for(addr, "invited you"))
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    s = requests.Session()
+    r = s.get(link, headers=html, allow_redirects=False, timeout=TIMEOUT)
+    assert r.status_code == 303, r.text
+    assert r.headers["Location"] == "/ui/me"
+    assert ghlib.set_cookie(r, "gh_session").startswith("gh_session=")
+    page = s.get(srv.base_url + "/ui/me", headers=html, timeout=TIMEOUT)
+    assert page.status_code == 200 and addr in page.text
+    # The account joined is in the cookie session's profile.
+    r = s.get(srv.base_url + "/v1/auth/me", timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    assert owner["account"] in [m["account_id"] for m in r.json()["memberships"]]
+    # Again: a page that says so, and nothing changes.
+    with unchanged(srv):
+        r = requests.get(link, headers=html, allow_redirects=False,
+                         timeout=TIMEOUT)
+    assert r.status_code == 400
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert "did not work" in r.text and "not valid or was already used" in r.text
+
+
+def test_a_browser_with_2fa_is_asked_for_the_second_factor(srv, sapi, smtp):
+    import subprocess
+    owner, guest = sign_up(sapi), sign_up(sapi)
+    h = bearer(guest)
+    r = requests.post(srv.base_url + "/v1/mfa/totp/setup", headers=h,
+                      json={}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    secret = r.json()["secret"]
+
+    def totp():
+        return subprocess.run(["oathtool", "--totp", "-b", secret],
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+    r = requests.post(srv.base_url + "/v1/mfa/totp/enable", headers=h,
+                      json={"code": totp()}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    backup = r.json()["backup_codes"]
+    created(sapi, owner, type="account", target_id=owner["account"],
+            email=guest["email"])
+    link = link_in(smtp.inbox.wait_for(guest["email"], "invited you"))
+    r = requests.get(link, headers={"Accept": "text/html"},
+                     allow_redirects=False, timeout=TIMEOUT)
+    assert r.status_code == 303, r.text
+    assert r.headers["Location"].startswith("/ui/mfa?mfa_token=")
+    assert r.headers["Location"].endswith("&return_to=/ui/me")
+    assert ghlib.set_cookie(r, "gh_session") == ""
+    page = requests.get(srv.base_url + r.headers["Location"], timeout=TIMEOUT)
+    assert page.status_code == 200 and "Two-step verification" in page.text
+    # The hosted page finishes the sign-in (a backup code: no clock edge).
+    token = r.headers["Location"].split("mfa_token=")[1].split("&")[0]
+    r = requests.post(srv.base_url + "/ui/mfa", timeout=TIMEOUT,
+                      data={"mfa_token": token, "code": backup[0],
+                            "return_to": "/ui/me"}, allow_redirects=False,
+                      headers={"Origin": srv.base_url})
+    assert r.status_code == 303 and r.headers["Location"] == "/ui/me", r.text
+    assert ghlib.set_cookie(r, "gh_session").startswith("gh_session=")
+    assert roles_in(sapi, guest, owner["account"]) == ["member"]
+
+
+def test_the_emailed_link_in_chromium(srv, sapi, smtp):
+    owner = sign_up(sapi)
+    addr = unique_email("chromium")
+    created(sapi, owner, type="account", target_id=owner["account"],
+            email=addr)
+    link = link_in(smtp.inbox.wait_for(addr, "invited you"))
+    seen = ghlib.run_browser("invite.mjs", link)
+    assert seen["landed"] == "/ui/me"
+    assert addr in seen["me_text"]
+    assert seen["again_status"] == 400
+    assert seen["again_type"].startswith("text/html")
+    assert seen["again_heading"] == "This invite link did not work"
+    assert "already used" in seen["again_text"]
+    assert seen["sign_in"].startswith("/ui/sign-in")

@@ -988,23 +988,8 @@ def test_in_chromium_sign_in_then_the_callback_again(srv, op):
     """A real browser: the provider link on the hosted page, the session
     cookie set by the callback, and the callback opened again (Back,
     reload) answering a readable page, not an error dump."""
-    import json
-    import os
-    import shutil
-    import tempfile
-    flow_js = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                           "browser", "oauth.mjs")
-    for need in ("/usr/bin/chromium", shutil.which("node")):
-        if not need or not os.path.exists(need):
-            pytest.fail("chromium and node are needed (./dev test installs "
-                        "them)", pytrace=False)
     claims = new_oidc_user(op)
-    shots = os.environ.get("GATEHOUSE_ARTIFACTS") or tempfile.mkdtemp()
-    os.makedirs(shots, exist_ok=True)
-    r = subprocess.run(["node", flow_js, srv.base_url, shots, "Corp SSO"],
-                       capture_output=True, timeout=120)
-    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-3000:]
-    seen = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    seen = ghlib.run_browser("oauth.mjs", srv.base_url, "Corp SSO")
     assert seen["landed"] == "/ui/me"
     assert claims["email"] in seen["me_text"]
     assert seen["callbacks_on_the_way"] == 1
