@@ -581,12 +581,18 @@ def test_an_owners_invite_lapses_when_they_are_no_owner(srv, sapi):
 
 # -- the emailed link in a browser ---------------------------------------------------
 
-def test_a_browser_opening_the_link_gets_a_session_cookie(srv, sapi, smtp):
+def emailed(sapi, smtp, tag):
+    """An owner, and the link of their account invite mailed to a new
+    address: (owner, address, link)."""
     owner = sign_up(sapi)
-    addr = unique_email("browser")
+    addr = unique_email(tag)
     created(sapi, owner, type="account", target_id=owner["account"],
             email=addr)
-    link = link_in(smtp.inbox.wait_for(addr, "invited you"))
+    return owner, addr, link_in(smtp.inbox.wait_for(addr, "invited you"))
+
+
+def test_a_browser_opening_the_link_gets_a_session_cookie(srv, sapi, smtp):
+    owner, addr, link = emailed(sapi, smtp, "browser")
     html = {"Accept": "text/html,application/xhtml+xml"}
     s = requests.Session()
     r = s.get(link, headers=html, allow_redirects=False, timeout=TIMEOUT)
@@ -648,11 +654,7 @@ def test_a_browser_with_2fa_is_asked_for_the_second_factor(srv, sapi, smtp):
 
 
 def test_the_emailed_link_in_chromium(srv, sapi, smtp):
-    owner = sign_up(sapi)
-    addr = unique_email("chromium")
-    created(sapi, owner, type="account", target_id=owner["account"],
-            email=addr)
-    link = link_in(smtp.inbox.wait_for(addr, "invited you"))
+    _, addr, link = emailed(sapi, smtp, "chromium")
     seen = ghlib.run_browser("invite.mjs", link)
     assert seen["landed"] == "/ui/me"
     assert addr in seen["me_text"]
